@@ -1,0 +1,103 @@
+//! Start-up: build the state, bind a listener, return the running server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::{web, HttpServer};
+use anyhow::Context;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::{self, DatabaseTarget, DbConnection, DbPool};
+use crate::http::error::ApiError;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: DbPool,
+    pub backend: DatabaseTarget,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Arc<Settings>,
+}
+
+impl AppState {
+    /// Runs blocking database work on actix's blocking pool, never on the
+    /// async workers.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+    }
+
+    /// Like [`AppState::db`], inside one transaction: committed before the
+    /// response, rolled back entirely on any error.
+    pub async fn tx<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    {
+        use diesel::Connection;
+        self.db(move |conn| conn.transaction(f)).await
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+}
+
+pub struct Application {
+    server: Server,
+    port: u16,
+    pub state: AppState,
+}
+
+impl Application {
+    /// Migrates the database, builds the pool and binds the listener.
+    pub fn build(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let (pool, backend) = db::connect(&settings.database_url, settings.pool_size)?;
+        let listener = TcpListener::bind(settings.listen)
+            .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let port = listener.local_addr()?.port();
+        let state = AppState {
+            pool,
+            backend,
+            clock,
+            settings: Arc::new(settings),
+        };
+        let app_state = state.clone();
+        let timeout = Duration::from_secs(state.settings.request_timeout_secs);
+        let server = HttpServer::new(move || crate::http::app(app_state.clone()))
+            .client_request_timeout(timeout)
+            .shutdown_timeout(30)
+            .listen(listener)?
+            .run();
+        Ok(Self {
+            server,
+            port,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM or SIGINT, then finishes requests in flight.
+    pub async fn run(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    pub fn into_server(self) -> Server {
+        self.server
+    }
+}

@@ -1,0 +1,113 @@
+//! Settings: `config/default.toml` (compiled in), then the file named in
+//! `PLENARY_CONFIG`, then environment variables (`DATABASE_URL` and
+//! `PLENARY_<KEY>`). A bad value stops start-up with a line naming the key.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use serde::Deserialize;
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub pool_size: u32,
+    #[serde(default)]
+    pub smtp_url: Option<String>,
+    pub mail_dir: PathBuf,
+    pub mail_from: String,
+    pub email_retry_secs: u64,
+    pub email_max_attempts: u32,
+    pub token_ttl_hours: u32,
+    pub login_max_failures: u32,
+    pub login_lockout_secs: u64,
+    pub body_limit_bytes: usize,
+    pub request_timeout_secs: u64,
+    pub max_delegates_per_registration: usize,
+    pub regions: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(String);
+
+impl Settings {
+    /// Loads the layered configuration from the process environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Toml::string(DEFAULTS));
+        if let Ok(path) = std::env::var("PLENARY_CONFIG") {
+            if !std::path::Path::new(&path).is_file() {
+                return Err(ConfigError(format!(
+                    "PLENARY_CONFIG names {path}, which is not a readable file"
+                )));
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        let figment = figment
+            .merge(Env::raw().only(&["DATABASE_URL"]))
+            .merge(Env::prefixed("PLENARY_").ignore(&["CONFIG"]));
+        let settings: Settings = figment.extract().map_err(|e| {
+            let key = e.path.join(".");
+            ConfigError(if key.is_empty() {
+                e.to_string()
+            } else {
+                format!("key `{key}`: {}", e.kind)
+            })
+        })?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// The compiled-in defaults, for tests and tools that set fields directly.
+    pub fn defaults() -> Self {
+        Figment::from(Toml::string(DEFAULTS))
+            .extract()
+            .expect("config/default.toml is valid")
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        crate::db::DatabaseTarget::parse(&self.database_url)
+            .map_err(|e| ConfigError(format!("key `database_url`: {e}")))?;
+        let positive = [
+            ("pool_size", self.pool_size as u64),
+            ("email_retry_secs", self.email_retry_secs),
+            ("email_max_attempts", self.email_max_attempts as u64),
+            ("token_ttl_hours", self.token_ttl_hours as u64),
+            ("login_max_failures", self.login_max_failures as u64),
+            ("body_limit_bytes", self.body_limit_bytes as u64),
+            ("request_timeout_secs", self.request_timeout_secs),
+            (
+                "max_delegates_per_registration",
+                self.max_delegates_per_registration as u64,
+            ),
+        ];
+        for (key, value) in positive {
+            if value == 0 {
+                return Err(ConfigError(format!("key `{key}`: must be greater than 0")));
+            }
+        }
+        if self.regions.is_empty() || self.regions.iter().any(|r| r.trim().is_empty()) {
+            return Err(ConfigError(
+                "key `regions`: must list at least one non-empty region".into(),
+            ));
+        }
+        if let Some(url) = &self.smtp_url {
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return Err(ConfigError(
+                    "key `smtp_url`: must start with smtp:// or smtps://".into(),
+                ));
+            }
+        }
+        if !self.mail_from.contains('@') {
+            return Err(ConfigError(
+                "key `mail_from`: must be an email address".into(),
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,195 @@
+//! Storage: one diesel `MultiConnection` over SQLite and PostgreSQL, chosen
+//! from the `DATABASE_URL` scheme, behind an r2d2 pool.
+
+pub mod conferences;
+pub mod organisations;
+pub mod schema;
+pub mod users;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, CustomizeConnection, ManageConnection, Pool, PooledConnection};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type DbPool = Pool<Manager>;
+pub type PooledConn = PooledConnection<Manager>;
+
+/// Which backend a `DATABASE_URL` names, decided by its scheme alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    /// A file path for SQLite.
+    Sqlite(String),
+    /// A libpq connection URL.
+    Postgres(String),
+}
+
+impl DatabaseTarget {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            if path.is_empty() {
+                return Err("sqlite:// needs a file path, e.g. sqlite://plenary.db".into());
+            }
+            if path.starts_with(":memory:") {
+                return Err("an in-memory SQLite database cannot be shared by a pool".into());
+            }
+            return Ok(Self::Sqlite(path.to_owned()));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        Err("must start with sqlite:// or postgres://".into())
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, Self::Sqlite(_))
+    }
+}
+
+/// r2d2 manager that opens the connection type the URL scheme named.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    target: DatabaseTarget,
+}
+
+impl Manager {
+    pub fn new(target: DatabaseTarget) -> Self {
+        Self { target }
+    }
+
+    pub fn establish(&self) -> Result<DbConnection, diesel::ConnectionError> {
+        match &self.target {
+            DatabaseTarget::Sqlite(path) => {
+                SqliteConnection::establish(path).map(DbConnection::Sqlite)
+            }
+            DatabaseTarget::Postgres(url) => {
+                PgConnection::establish(url).map(DbConnection::Postgres)
+            }
+        }
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        self.establish().map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        diesel::sql_query("SELECT 1")
+            .execute(conn)
+            .map(|_| ())
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        std::thread::panicking()
+    }
+}
+
+/// Per-connection SQLite settings; PostgreSQL needs none.
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<DbConnection, r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        if let DbConnection::Sqlite(c) = conn {
+            c.batch_execute(
+                "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;",
+            )
+            .map_err(r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[from] diesel::ConnectionError),
+    #[error("cannot prepare the database: {0}")]
+    Prepare(#[from] DieselError),
+    #[error("cannot apply migrations: {0}")]
+    Migrate(String),
+    #[error("cannot build the connection pool: {0}")]
+    Pool(#[from] r2d2::PoolError),
+}
+
+/// Applies pending migrations (and turns on WAL for SQLite).
+pub fn migrate(target: &DatabaseTarget) -> Result<usize, SetupError> {
+    let mut conn = Manager::new(target.clone()).establish()?;
+    let applied = match &mut conn {
+        DbConnection::Sqlite(c) => {
+            c.batch_execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;")?;
+            c.run_pending_migrations(SQLITE_MIGRATIONS)
+        }
+        DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| SetupError::Migrate(e.to_string()))?;
+    Ok(applied.len())
+}
+
+/// Migrates, then builds the pool.
+pub fn connect(url: &str, pool_size: u32) -> Result<(DbPool, DatabaseTarget), SetupError> {
+    let target = DatabaseTarget::parse(url).map_err(SetupError::Migrate)?;
+    migrate(&target)?;
+    let pool = Pool::builder()
+        .max_size(pool_size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(10))
+        .connection_customizer(Box::new(SqlitePragmas))
+        .build(Manager::new(target.clone()))?;
+    Ok((pool, target))
+}
+
+/// Takes the conference's write lock first thing in a transaction: a write
+/// to its row holds the row lock on PostgreSQL and the database write lock on
+/// SQLite until commit, so concurrent writers for one conference serialise.
+pub fn lock_conference(conn: &mut DbConnection, conference_id: &str) -> QueryResult<bool> {
+    use schema::conferences::dsl as c;
+    let n = diesel::update(c::conferences.filter(c::id.eq(conference_id)))
+        .set(c::lock_version.eq(c::lock_version + 1))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn is_unique_violation(e: &DieselError) -> bool {
+    matches!(
+        e,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// Cursor pagination: fetch `limit + 1` rows ordered by id descending and
+/// split off the extra one to learn whether another page exists.
+pub fn page<T, F: Fn(&T) -> String>(
+    mut rows: Vec<T>,
+    limit: i64,
+    id: F,
+) -> (Vec<T>, Option<String>) {
+    let limit = limit as usize;
+    if rows.len() > limit {
+        rows.truncate(limit);
+        let next = rows.last().map(id);
+        (rows, next)
+    } else {
+        (rows, None)
+    }
+}

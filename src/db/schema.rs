@@ -1,0 +1,95 @@
+//! Diesel schema shared by both backends: portable column types only.
+
+diesel::table! {
+    organisations (id) {
+        id -> Text,
+        name -> Text,
+        kind -> Text,
+        region -> Text,
+        contact_email -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        name -> Text,
+        role -> Text,
+        organisation_id -> Nullable<Text>,
+        password_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_failures (email_hash) {
+        email_hash -> Text,
+        failures -> Integer,
+        last_failure_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    conferences (id) {
+        id -> Text,
+        slug -> Text,
+        name -> Text,
+        venue -> Text,
+        timezone -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        currency -> Text,
+        registration_deadline -> Date,
+        motions_deadline -> Date,
+        amendments_deadline -> Date,
+        policy_submissions_deadline -> Date,
+        cac_nominations_deadline -> Date,
+        award_nominations_deadline -> Date,
+        capacity -> Nullable<Integer>,
+        dinner_capacity -> Nullable<Integer>,
+        motion_word_limit -> Nullable<Integer>,
+        amendment_word_limit -> Nullable<Integer>,
+        policy_word_limit -> Nullable<Integer>,
+        cac_vacancies -> Integer,
+        cac_excluded_regions -> Text,
+        lock_version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    price_tiers (conference_id, position) {
+        conference_id -> Text,
+        position -> Integer,
+        code -> Text,
+        name -> Text,
+        until -> Nullable<Date>,
+        pass_fee_minor -> BigInt,
+        dinner_fee_minor -> BigInt,
+    }
+}
+
+diesel::joinable!(users -> organisations (organisation_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(price_tiers -> conferences (conference_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organisations,
+    users,
+    sessions,
+    login_failures,
+    conferences,
+    price_tiers,
+);

@@ -1,0 +1,159 @@
+//! Price tiers: the tier in force on a local calendar date is the first
+//! whose `until` is on or after that date (inclusive); the last tier is
+//! open-ended. A delegate's fee is the pass fee plus the dinner fee if they
+//! dine.
+
+use chrono::NaiveDate;
+
+use super::money::Money;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriceTier {
+    pub code: String,
+    pub name: String,
+    pub until: Option<NaiveDate>,
+    pub pass_fee: Money,
+    pub dinner_fee: Money,
+}
+
+/// A validated, non-empty tier table ordered by `until`, ending open-ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriceTable(Vec<PriceTier>);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TierError {
+    #[error("at least one price tier is required")]
+    Empty,
+    #[error("exactly one tier, the last, must have no `until` date")]
+    OpenEnded,
+    #[error("tiers must be ordered by strictly increasing `until` dates")]
+    Order,
+    #[error("tier codes must be unique")]
+    DuplicateCode,
+}
+
+impl PriceTable {
+    pub fn new(tiers: Vec<PriceTier>) -> Result<Self, TierError> {
+        let Some((last, rest)) = tiers.split_last() else {
+            return Err(TierError::Empty);
+        };
+        if last.until.is_some() || rest.iter().any(|t| t.until.is_none()) {
+            return Err(TierError::OpenEnded);
+        }
+        if rest.windows(2).any(|w| w[0].until >= w[1].until) {
+            return Err(TierError::Order);
+        }
+        let mut codes: Vec<&str> = tiers.iter().map(|t| t.code.as_str()).collect();
+        codes.sort_unstable();
+        if codes.windows(2).any(|w| w[0] == w[1]) {
+            return Err(TierError::DuplicateCode);
+        }
+        Ok(Self(tiers))
+    }
+
+    pub fn tiers(&self) -> &[PriceTier] {
+        &self.0
+    }
+
+    pub fn into_tiers(self) -> Vec<PriceTier> {
+        self.0
+    }
+
+    /// The tier in force on a local date.
+    pub fn tier_on(&self, date: NaiveDate) -> &PriceTier {
+        self.0
+            .iter()
+            .find(|t| t.until.is_none_or(|until| date <= until))
+            .expect("a price table always ends with an open-ended tier")
+    }
+
+    pub fn quote(&self, date: NaiveDate, dinner: bool) -> Quote {
+        let tier = self.tier_on(date);
+        let dinner_fee = if dinner { tier.dinner_fee } else { Money::ZERO };
+        Quote {
+            tier_code: tier.code.clone(),
+            pass_fee: tier.pass_fee,
+            dinner_fee,
+            total: tier
+                .pass_fee
+                .checked_add(dinner_fee)
+                .expect("fees are bounded far below overflow"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quote {
+    pub tier_code: String,
+    pub pass_fee: Money,
+    /// The dinner fee charged: zero when the delegate does not dine.
+    pub dinner_fee: Money,
+    pub total: Money,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2016, m, day).unwrap()
+    }
+
+    fn tier(code: &str, until: Option<NaiveDate>, pass: &str, dinner: &str) -> PriceTier {
+        PriceTier {
+            code: code.into(),
+            name: code.into(),
+            until,
+            pass_fee: pass.parse().unwrap(),
+            dinner_fee: dinner.parse().unwrap(),
+        }
+    }
+
+    fn cardiff() -> PriceTable {
+        PriceTable::new(vec![
+            tier("early", Some(d(6, 30)), "90", "45"),
+            tier("standard", None, "110", "45"),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn reference_conference_prices() {
+        let t = cardiff();
+        assert_eq!(t.quote(d(6, 30), false).total.to_string(), "90.00");
+        assert_eq!(t.quote(d(6, 30), true).total.to_string(), "135.00");
+        assert_eq!(t.quote(d(7, 1), false).total.to_string(), "110.00");
+        let q = t.quote(d(7, 1), true);
+        assert_eq!(q.tier_code, "standard");
+        assert_eq!(q.total.to_string(), "155.00");
+        assert_eq!(t.quote(d(7, 1), false).dinner_fee, Money::ZERO);
+    }
+
+    #[test]
+    fn table_shape_is_checked() {
+        assert_eq!(PriceTable::new(vec![]), Err(TierError::Empty));
+        assert_eq!(
+            PriceTable::new(vec![tier("a", Some(d(6, 30)), "1", "1")]),
+            Err(TierError::OpenEnded)
+        );
+        assert_eq!(
+            PriceTable::new(vec![tier("a", None, "1", "1"), tier("b", None, "1", "1")]),
+            Err(TierError::OpenEnded)
+        );
+        assert_eq!(
+            PriceTable::new(vec![
+                tier("a", Some(d(7, 1)), "1", "1"),
+                tier("b", Some(d(6, 1)), "1", "1"),
+                tier("c", None, "1", "1"),
+            ]),
+            Err(TierError::Order)
+        );
+        assert_eq!(
+            PriceTable::new(vec![
+                tier("a", Some(d(6, 1)), "1", "1"),
+                tier("a", None, "1", "1")
+            ]),
+            Err(TierError::DuplicateCode)
+        );
+    }
+}

@@ -1,0 +1,408 @@
+//! Test support: spawn the real app on a random port against a fresh
+//! database (a SQLite file, or a PostgreSQL database on the server named by
+//! `TEST_DATABASE_URL`), and talk to it over HTTP.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use plenary::app::{AppState, Application};
+use plenary::clock::FixedClock;
+use plenary::config::Settings;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+impl Backend {
+    /// The PostgreSQL server for tests, if `TEST_DATABASE_URL` names one.
+    pub fn postgres() -> Option<Backend> {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(url) if url.starts_with("postgres") => Some(Backend::Postgres(url)),
+            _ => {
+                eprintln!("TEST_DATABASE_URL is not set: skipping the PostgreSQL variant");
+                None
+            }
+        }
+    }
+}
+
+/// Runs each listed `async fn name(backend: Backend)` once on SQLite and once
+/// on PostgreSQL (when `TEST_DATABASE_URL` is set).
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(b) = $crate::common::Backend::postgres() {
+                        super::$name(b).await
+                    }
+                }
+            )*
+        }
+    };
+}
+
+/// A database made for one test and removed after it.
+pub enum TestDb {
+    Sqlite(tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDb {
+    pub fn create(backend: &Backend) -> (TestDb, String) {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("plenary.db").display());
+                (TestDb::Sqlite(dir), url)
+            }
+            Backend::Postgres(admin_url) => {
+                let name = format!("plenary_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn =
+                    PgConnection::establish(admin_url).expect("connect to TEST_DATABASE_URL");
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .expect("create test database");
+                let base = admin_url.split('?').next().unwrap();
+                let base = &base[..base.rfind('/').expect("URL has a database path")];
+                let url = format!("{base}/{name}");
+                (
+                    TestDb::Postgres {
+                        admin_url: admin_url.clone(),
+                        name,
+                    },
+                    url,
+                )
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { admin_url, name } = self {
+            if let Ok(mut conn) = PgConnection::establish(admin_url) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn);
+            }
+        }
+    }
+}
+
+pub fn at(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, min, s).unwrap()
+}
+
+/// A time in London's local clock, converted to UTC.
+pub fn london(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> DateTime<Utc> {
+    chrono_tz::Europe::London
+        .with_ymd_and_hms(y, m, d, h, min, s)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub clock: Arc<FixedClock>,
+    pub state: AppState,
+    pub database_url: String,
+    server: actix_web::dev::ServerHandle,
+    // Dropped last: the database outlives the server.
+    _db: TestDb,
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Response {
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        self.body
+    }
+
+    /// Asserts a problem+json error with the given status and code.
+    #[track_caller]
+    pub fn problem(self, status: u16, code: &str) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        assert_eq!(
+            self.headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("application/problem+json"),
+            "body: {}",
+            self.text
+        );
+        assert_eq!(self.body["code"], code, "body: {}", self.text);
+        assert_eq!(self.body["status"], status);
+        for key in ["type", "title", "detail"] {
+            assert!(
+                self.body[key].is_string(),
+                "problem lacks {key}: {}",
+                self.text
+            );
+        }
+        self.body
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let (db, database_url) = TestDb::create(&backend);
+        let mut settings = Settings::defaults();
+        settings.database_url = database_url.clone();
+        settings.listen = "127.0.0.1:0".parse().unwrap();
+        settings.pool_size = 4;
+        adjust(&mut settings);
+        let clock = Arc::new(FixedClock::new(london(2016, 5, 1, 12, 0, 0)));
+        let app = tokio::task::spawn_blocking({
+            let clock = clock.clone();
+            move || Application::build(settings, clock).expect("app starts")
+        })
+        .await
+        .unwrap();
+        let port = app.port();
+        let state = app.state.clone();
+        let server = app.into_server();
+        let handle = server.handle();
+        tokio::spawn(server);
+        TestApp {
+            base: format!("http://127.0.0.1:{port}"),
+            client: reqwest::Client::new(),
+            clock,
+            state,
+            database_url,
+            server: handle,
+            _db: db,
+        }
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Response {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let res = req.send().await.expect("request sent");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.expect("body read");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Response {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.request(Method::GET, path, token, None, &[]).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.request(Method::POST, path, token, Some(body), &[])
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.request(Method::PATCH, path, token, Some(body), &[])
+            .await
+    }
+
+    pub async fn post_raw(&self, path: &str, token: Option<&str>, body: String) -> Response {
+        let mut req = self
+            .client
+            .post(format!("{}{}", self.base, path))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.expect("request sent");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Response {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    /// Creates an account straight in the database.
+    pub async fn create_user(&self, email: &str, role: &str, organisation_id: Option<&str>) {
+        let (email, role, org) = (
+            email.to_owned(),
+            role.to_owned(),
+            organisation_id.map(str::to_owned),
+        );
+        let now = self.clock_now().naive_utc();
+        self.state
+            .db(move |conn| {
+                let email = plenary::domain::values::EmailAddress::parse(&email).unwrap();
+                plenary::accounts::create(conn, &email, "Test User", &role, org, PASSWORD, now)
+                    .unwrap();
+                Ok(())
+            })
+            .await
+            .unwrap();
+    }
+
+    pub fn clock_now(&self) -> DateTime<Utc> {
+        use plenary::clock::Clock;
+        self.clock.now()
+    }
+
+    pub async fn login(&self, email: &str) -> String {
+        let body = self
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &json!({"email": email, "password": PASSWORD}),
+            )
+            .await
+            .expect(200);
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// A new staff account's token.
+    pub async fn staff(&self) -> String {
+        let email = format!("staff-{}@party.example", uuid::Uuid::new_v4().simple());
+        self.create_user(&email, "staff", None).await;
+        self.login(&email).await
+    }
+
+    /// Creates an organisation (as staff) and returns its id.
+    pub async fn organisation(&self, staff: &str, name: &str, region: &str) -> String {
+        let body = self
+            .post(
+                "/api/v1/organisations",
+                Some(staff),
+                &json!({
+                    "name": name,
+                    "kind": "local_party",
+                    "region": region,
+                    "contact_email": "secretary@org.example"
+                }),
+            )
+            .await
+            .expect(201);
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// A new user of the organisation, logged in.
+    pub async fn org_user(&self, organisation_id: &str) -> String {
+        let email = format!("member-{}@org.example", uuid::Uuid::new_v4().simple());
+        self.create_user(&email, "organisation", Some(organisation_id))
+            .await;
+        self.login(&email).await
+    }
+
+    /// Creates the reference conference (Cardiff 2016) with changes, returns it.
+    pub async fn conference(&self, staff: &str, changes: Value) -> Value {
+        let mut body = cardiff();
+        merge(&mut body, changes);
+        self.post("/api/v1/conferences", Some(staff), &body)
+            .await
+            .expect(201)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop accepting and let the workers go before the database is dropped.
+        let handle = self.server.clone();
+        drop(handle.stop(false));
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// The 2016 Annual Conference as an API body.
+pub fn cardiff() -> Value {
+    json!({
+        "slug": format!("annual-2016-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
+        "name": "Co-operative Party Annual Conference 2016",
+        "venue": "Cardiff City Hall",
+        "timezone": "Europe/London",
+        "starts_on": "2016-09-09",
+        "ends_on": "2016-09-11",
+        "currency": "GBP",
+        "deadlines": {
+            "registration": "2016-08-22",
+            "motions": "2016-04-04",
+            "amendments": "2016-08-01",
+            "policy_submissions": "2016-08-01",
+            "cac_nominations": "2016-08-01",
+            "award_nominations": "2016-08-01"
+        },
+        "price_tiers": [
+            {"code": "early", "name": "Early bird", "until": "2016-06-30", "pass_fee": "90.00", "dinner_fee": "45.00"},
+            {"code": "standard", "name": "Standard", "until": null, "pass_fee": "110.00", "dinner_fee": "45.00"}
+        ],
+        "motion_word_limit": 300,
+        "cac": {"vacancies": 2, "excluded_regions": ["North East & North Cumbria", "West Midlands"]}
+    })
+}
+
+/// Shallow-merges `changes` into `target`.
+pub fn merge(target: &mut Value, changes: Value) {
+    if let (Some(t), Value::Object(c)) = (target.as_object_mut(), changes) {
+        for (k, v) in c {
+            t.insert(k, v);
+        }
+    }
+}
