@@ -23,6 +23,7 @@ pub struct Settings {
     pub mail_from: String,
     pub email_retry_secs: u64,
     pub email_max_attempts: u32,
+    pub cheque_payee: String,
     pub token_ttl_hours: u32,
     pub login_max_failures: u32,
     pub login_lockout_secs: u64,
