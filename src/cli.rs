@@ -52,6 +52,14 @@ pub fn init_tracing() {
         .try_init();
 }
 
+/// Logs to the test harness's captured output (shown for failing tests).
+pub fn init_test_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+        .with_test_writer()
+        .try_init();
+}
+
 pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings),

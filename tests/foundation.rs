@@ -27,7 +27,7 @@ async fn health_probes(b: Backend) {
 }
 
 async fn login_logout_and_bearer_tokens(b: Backend) {
-    let app = TestApp::spawn(b).await;
+    let app = TestApp::spawn_with(b, |s| s.token_ttl_hours = 12).await;
     app.create_user("Chair@Party.Example", "staff", None).await;
     let login = app
         .post(

@@ -1,8 +1,11 @@
 //! Storage: one diesel `MultiConnection` over SQLite and PostgreSQL, chosen
 //! from the `DATABASE_URL` scheme, behind an r2d2 pool.
 
+pub mod audit;
 pub mod conferences;
+pub mod idempotency;
 pub mod organisations;
+pub mod registrations;
 pub mod schema;
 pub mod users;
 

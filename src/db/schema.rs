@@ -64,6 +64,8 @@ diesel::table! {
         cac_vacancies -> Integer,
         cac_excluded_regions -> Text,
         lock_version -> BigInt,
+        places_taken -> Integer,
+        dinners_taken -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }
@@ -81,9 +83,99 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    registrations (id) {
+        id -> Text,
+        conference_id -> Text,
+        organisation_id -> Text,
+        reference -> Text,
+        payment_method -> Text,
+        tier_code -> Text,
+        currency -> Text,
+        total_minor -> BigInt,
+        amount_paid_minor -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    delegates (id) {
+        id -> Text,
+        registration_id -> Text,
+        conference_id -> Text,
+        position -> Integer,
+        name -> Text,
+        email -> Text,
+        dinner -> Bool,
+        dietary_requirements -> Text,
+        access_requirements -> Text,
+        pass_fee_minor -> BigInt,
+        dinner_fee_minor -> BigInt,
+        fee_minor -> BigInt,
+        status -> Text,
+        cancelled_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payments (id) {
+        id -> Text,
+        registration_id -> Text,
+        amount_minor -> BigInt,
+        method -> Text,
+        reference -> Text,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    extensions (id) {
+        id -> Text,
+        conference_id -> Text,
+        organisation_id -> Text,
+        deadline -> Text,
+        until -> Date,
+        granted_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        actor_id -> Text,
+        action -> Text,
+        conference_id -> Nullable<Text>,
+        organisation_id -> Nullable<Text>,
+        subject_id -> Nullable<Text>,
+        detail -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, idempotency_key) {
+        user_id -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        status_code -> Nullable<Integer>,
+        response_body -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(price_tiers -> conferences (conference_id));
+diesel::joinable!(registrations -> organisations (organisation_id));
+diesel::joinable!(registrations -> conferences (conference_id));
+diesel::joinable!(delegates -> registrations (registration_id));
+diesel::joinable!(payments -> registrations (registration_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -92,4 +184,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     conferences,
     price_tiers,
+    registrations,
+    delegates,
+    payments,
+    extensions,
+    audit_log,
+    idempotency_keys,
 );

@@ -4,6 +4,7 @@ pub mod conference;
 pub mod deadlines;
 pub mod money;
 pub mod pricing;
+pub mod registration;
 pub mod values;
 pub mod words;
 

@@ -20,7 +20,7 @@ pub enum ApiError {
     #[error("not found")]
     NotFound,
     #[error("{0}")]
-    DeadlinePassed(DeadlinePassed),
+    DeadlinePassed(String),
     #[error("{0}")]
     CapacityReached(String),
     #[error("{0}")]
@@ -159,7 +159,7 @@ impl From<Vec<FieldError>> for ApiError {
 
 impl From<DeadlinePassed> for ApiError {
     fn from(e: DeadlinePassed) -> Self {
-        ApiError::DeadlinePassed(e)
+        ApiError::DeadlinePassed(e.to_string())
     }
 }
 

@@ -2,12 +2,16 @@
 
 pub mod auth;
 pub mod conferences;
+pub mod deadline;
 pub mod error;
+pub mod extensions;
 pub mod extract;
 pub mod health;
+pub mod idempotency;
 pub mod openapi;
 pub mod organisations;
 pub mod pagination;
+pub mod registrations;
 pub mod users;
 
 use std::time::Instant;
@@ -80,7 +84,9 @@ where
                 .configure(auth::routes)
                 .configure(users::routes)
                 .configure(organisations::routes)
-                .configure(conferences::routes),
+                .configure(conferences::routes)
+                .configure(registrations::routes)
+                .configure(extensions::routes),
         )
 }
 

@@ -19,6 +19,8 @@ use utoipa::{Modify, OpenApi};
         (name = "users", description = "Accounts (staff)"),
         (name = "organisations", description = "Local parties and societies"),
         (name = "conferences", description = "Conferences, rules and quotes"),
+        (name = "registrations", description = "Delegates, payments, substitutions, cancellations"),
+        (name = "extensions", description = "Late-submission extensions and the audit log"),
         (name = "health", description = "Probes"),
     )
 )]

@@ -184,11 +184,15 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        plenary::cli::init_test_tracing();
         let (db, database_url) = TestDb::create(&backend);
         let mut settings = Settings::defaults();
         settings.database_url = database_url.clone();
         settings.listen = "127.0.0.1:0".parse().unwrap();
         settings.pool_size = 4;
+        // Tests move the clock by months; sessions should outlive that
+        // unless a test is about expiry.
+        settings.token_ttl_hours = 24 * 366;
         adjust(&mut settings);
         let clock = Arc::new(FixedClock::new(london(2016, 5, 1, 12, 0, 0)));
         let app = tokio::task::spawn_blocking({
