@@ -7,6 +7,7 @@ pub mod extract;
 pub mod health;
 pub mod openapi;
 pub mod organisations;
+pub mod outbox;
 pub mod pagination;
 pub mod users;
 
@@ -80,7 +81,8 @@ where
                 .configure(auth::routes)
                 .configure(users::routes)
                 .configure(organisations::routes)
-                .configure(conferences::routes),
+                .configure(conferences::routes)
+                .configure(outbox::routes),
         )
 }
 
