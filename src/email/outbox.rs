@@ -33,6 +33,7 @@ pub struct OutgoingEmail {
 /// Where an email is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = OutboxStatus)]
 pub enum Status {
     /// Waiting for its (next) attempt.
     Pending,
