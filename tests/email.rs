@@ -23,6 +23,7 @@ backend_tests!(
     an_outage_is_retried_and_delivered_once,
     gives_up_after_the_last_attempt_and_staff_can_retry,
     concurrent_senders_deliver_each_email_once,
+    an_expired_lease_is_taken_over,
     without_smtp_emails_become_eml_files,
     outbox_is_for_staff_and_filters,
 );
@@ -386,6 +387,47 @@ async fn concurrent_senders_deliver_each_email_once(b: Backend) {
     for id in &ids {
         assert_eq!(row(&app, id).await.attempts, 1);
     }
+}
+
+async fn an_expired_lease_is_taken_over(b: Backend) {
+    let smtp = SmtpServer::start().await;
+    let app = smtp_app(b, smtp.url(), |_| {}).await;
+    let id = enqueue(&app, plain("ada@example.org", "Stranded"), None).await;
+    // A sender claims the row and dies before recording anything.
+    let now = app.clock_now().naive_utc();
+    let claim_id = id.clone();
+    let claimed = app
+        .state
+        .db(move |conn| {
+            Ok(outbox::claim(
+                conn,
+                &claim_id,
+                "dead-sender",
+                now,
+                now + chrono::Duration::seconds(120),
+            )?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(claimed.unwrap().status, "sending");
+    assert_eq!(sender_for(&app).deliver_due().await, 0, "the lease holds");
+
+    app.clock.advance(chrono::Duration::seconds(121));
+    smtp.wait_for(1).await;
+    let sent = wait_row(&app, &id, |r| r.status == "sent").await;
+    assert_eq!(sent.attempts, 1);
+
+    // The dead sender's late outcome is ignored: the lease is no longer its.
+    let later = app.clock_now().naive_utc();
+    let stale_id = id.clone();
+    let recorded = app
+        .state
+        .db(move |conn| Ok(outbox::mark_sent(conn, &stale_id, "dead-sender", later)?))
+        .await
+        .unwrap();
+    assert!(!recorded);
+    assert_eq!(row(&app, &id).await.attempts, 1);
+    assert_eq!(smtp.messages().len(), 1);
 }
 
 fn eml_files(dir: &Path) -> Vec<PathBuf> {
