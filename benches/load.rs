@@ -46,7 +46,12 @@ fn options() -> Options {
                     v => vec![v.to_owned()],
                 }
             }
-            "--clients" => o.clients = value.split(',').map(|c| c.parse().expect("--clients")).collect(),
+            "--clients" => {
+                o.clients = value
+                    .split(',')
+                    .map(|c| c.parse().expect("--clients"))
+                    .collect()
+            }
             "--seconds" => o.seconds = value.parse().expect("--seconds"),
             "--seed" => o.seed = value.parse().expect("--seed"),
             "--scenario" => o.scenarios = value.split(',').map(str::to_owned).collect(),
@@ -74,7 +79,11 @@ impl Drop for Server {
         let _ = self.child.wait();
         if let Some((admin, name)) = &self.drop_db {
             let _ = Command::new("psql")
-                .args([admin.as_str(), "-qc", &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")])
+                .args([
+                    admin.as_str(),
+                    "-qc",
+                    &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                ])
                 .status();
         }
     }
@@ -82,7 +91,8 @@ impl Drop for Server {
 
 impl Server {
     fn rss_kib(&self) -> (u64, u64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
         let field = |name: &str| {
             status
                 .lines()
@@ -96,13 +106,20 @@ impl Server {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 async fn start(backend: &str) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let (url, drop_db) = match backend {
-        "sqlite" => (format!("sqlite://{}", dir.path().join("bench.db").display()), None),
+        "sqlite" => (
+            format!("sqlite://{}", dir.path().join("bench.db").display()),
+            None,
+        ),
         _ => {
             let admin = std::env::var("BENCH_POSTGRES_URL")
                 .or_else(|_| std::env::var("TEST_DATABASE_URL"))
@@ -130,10 +147,20 @@ async fn start(backend: &str) -> Server {
     let mut create = Command::new(bin);
     env(&mut create);
     let out = create
-        .args(["create-staff", "--email", "bench@party.example", "--password", "benchmark password"])
+        .args([
+            "create-staff",
+            "--email",
+            "bench@party.example",
+            "--password",
+            "benchmark password",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut serve = Command::new(bin);
     env(&mut serve);
     let child = serve.arg("serve").stdout(Stdio::null()).spawn().unwrap();
@@ -145,7 +172,12 @@ async fn start(backend: &str) -> Server {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    Server { child, base, _dir: dir, drop_db }
+    Server {
+        child,
+        base,
+        _dir: dir,
+        drop_db,
+    }
 }
 
 struct Setup {
@@ -223,7 +255,10 @@ async fn drive(
     duration: Duration,
     total: Option<usize>,
 ) -> Outcome {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build().unwrap();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .build()
+        .unwrap();
     let started = Instant::now();
     let counter = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut tasks = Vec::new();
@@ -267,7 +302,12 @@ async fn drive(
             (ok, failed, lat)
         }));
     }
-    let mut out = Outcome { ok: 0, failed: 0, latencies_us: Vec::new(), elapsed: Duration::ZERO };
+    let mut out = Outcome {
+        ok: 0,
+        failed: 0,
+        latencies_us: Vec::new(),
+        elapsed: Duration::ZERO,
+    };
     for t in tasks {
         let (ok, failed, lat) = t.await.unwrap();
         out.ok += ok;
@@ -304,12 +344,32 @@ async fn main() {
             idle as f64 / 1024.0
         );
         if o.seed > 0 {
-            let s = drive(&server.base, &setup, "registrations", 32, Duration::MAX, Some(o.seed)).await;
-            eprintln!("{backend}: seeded {} registrations in {:.1} s", s.ok, s.elapsed.as_secs_f64());
+            let s = drive(
+                &server.base,
+                &setup,
+                "registrations",
+                32,
+                Duration::MAX,
+                Some(o.seed),
+            )
+            .await;
+            eprintln!(
+                "{backend}: seeded {} registrations in {:.1} s",
+                s.ok,
+                s.elapsed.as_secs_f64()
+            );
         }
         for scenario in &o.scenarios {
             for &clients in &o.clients {
-                let r = drive(&server.base, &setup, scenario, clients, Duration::from_secs(o.seconds), None).await;
+                let r = drive(
+                    &server.base,
+                    &setup,
+                    scenario,
+                    clients,
+                    Duration::from_secs(o.seconds),
+                    None,
+                )
+                .await;
                 let (rss, peak) = server.rss_kib();
                 println!(
                     "| {backend} | {scenario} | {clients} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.1} | {:.1} |",

@@ -11,6 +11,7 @@ use anyhow::Context;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, DatabaseTarget, DbConnection, DbPool};
+use crate::email::sender::{self, Sender, SenderHandle};
 use crate::http::error::ApiError;
 
 /// What every handler can reach.
@@ -59,10 +60,12 @@ pub struct Application {
     server: Server,
     port: u16,
     pub state: AppState,
+    sender: SenderHandle,
 }
 
 impl Application {
-    /// Migrates the database, builds the pool and binds the listener.
+    /// Migrates the database, builds the pool, binds the listener and starts
+    /// the email sender, which runs as long as the server does.
     pub fn build(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let (pool, backend) = db::connect(&settings.database_url, settings.pool_size)?;
         let listener = TcpListener::bind(settings.listen)
@@ -74,17 +77,29 @@ impl Application {
             clock,
             settings: Arc::new(settings),
         };
+        let sender = Sender::new(
+            state.pool.clone(),
+            &state.settings,
+            state.clock.clone(),
+            sender::DEFAULT_POLL,
+        )?
+        .spawn();
+        let sender_alive = sender.keep_alive();
         let app_state = state.clone();
         let timeout = Duration::from_secs(state.settings.request_timeout_secs);
-        let server = HttpServer::new(move || crate::http::app(app_state.clone()))
-            .client_request_timeout(timeout)
-            .shutdown_timeout(30)
-            .listen(listener)?
-            .run();
+        let server = HttpServer::new(move || {
+            let _ = &sender_alive;
+            crate::http::app(app_state.clone())
+        })
+        .client_request_timeout(timeout)
+        .shutdown_timeout(30)
+        .listen(listener)?
+        .run();
         Ok(Self {
             server,
             port,
             state,
+            sender,
         })
     }
 
@@ -92,11 +107,15 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGTERM or SIGINT, then finishes requests in flight.
+    /// Serves until SIGTERM or SIGINT, then finishes requests in flight and
+    /// the email send in flight.
     pub async fn run(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.sender.shutdown().await;
+        served
     }
 
+    /// The server alone; the email sender stops once the server is dropped.
     pub fn into_server(self) -> Server {
         self.server
     }

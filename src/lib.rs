@@ -7,5 +7,6 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod email;
 pub mod http;
 pub mod security;

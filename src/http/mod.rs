@@ -10,6 +10,7 @@ pub mod health;
 pub mod idempotency;
 pub mod openapi;
 pub mod organisations;
+pub mod outbox;
 pub mod pagination;
 pub mod registrations;
 pub mod users;
@@ -86,7 +87,8 @@ where
                 .configure(organisations::routes)
                 .configure(conferences::routes)
                 .configure(registrations::routes)
-                .configure(extensions::routes),
+                .configure(extensions::routes)
+                .configure(outbox::routes),
         )
 }
 

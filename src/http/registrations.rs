@@ -25,6 +25,7 @@ use crate::domain::registration::{
     self as rules, DelegateInput, PaymentChannel, PaymentMethod, PaymentStatus,
 };
 use crate::domain::{values, Problems};
+use crate::email::notify;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(create_registration)
@@ -169,6 +170,13 @@ fn load_registration(conn: &mut DbConnection, id: &str) -> Result<Registration, 
     regs::get(conn, id)?.ok_or(ApiError::NotFound)
 }
 
+fn load_organisation(
+    conn: &mut DbConnection,
+    id: &str,
+) -> Result<db::organisations::OrganisationRow, ApiError> {
+    db::organisations::get(conn, id)?.ok_or(ApiError::NotFound)
+}
+
 /// Register one or more delegates for a conference.
 ///
 /// The price is the tier in force now in the conference's time zone and is
@@ -218,6 +226,7 @@ pub async fn create_registration(
         }
     };
     let max = state.settings.max_delegates_per_registration;
+    let payee = state.settings.cheque_payee.clone();
     let now = state.now();
     let scope = format!("POST /conferences/{conference_id}/registrations");
     let c = caller.clone();
@@ -311,6 +320,13 @@ pub async fn create_registration(
                 row,
                 delegates: rows,
             };
+            notify::Context {
+                conference: &conference,
+                organisation: &organisation,
+                registration: &registration,
+                now: ts,
+            }
+            .registered(conn, &payee)?;
             Ok(RegistrationView::from(&registration))
         },
     )
@@ -518,6 +534,16 @@ pub async fn record_payment(
             regs::insert_payment(conn, &payment)?;
             regs::adjust_money(conn, &registration_id, 0, amount.minor(), now)?;
             let registration = load_registration(conn, &registration_id)?;
+            let conference = db::conferences::get(conn, &registration.row.conference_id)?
+                .ok_or(ApiError::NotFound)?;
+            let organisation = load_organisation(conn, &registration.row.organisation_id)?;
+            notify::Context {
+                conference: &conference,
+                organisation: &organisation,
+                registration: &registration,
+                now,
+            }
+            .payment_received(conn, amount, body.method.as_str())?;
             Ok(PaymentView {
                 id: payment.id,
                 registration_id,
@@ -635,6 +661,15 @@ pub async fn substitute_delegate(
                 now.naive_utc(),
             )?;
             let d = regs::get_delegate(conn, &d.id)?.ok_or(ApiError::NotFound)?;
+            let registration = load_registration(conn, &r.row.id)?;
+            let organisation = load_organisation(conn, &r.row.organisation_id)?;
+            notify::Context {
+                conference: &conference,
+                organisation: &organisation,
+                registration: &registration,
+                now: now.naive_utc(),
+            }
+            .substituted(conn, &d)?;
             Ok(DelegateView::from(&d))
         })
         .await?;
@@ -702,6 +737,14 @@ pub async fn cancel_delegate(
                 ts,
             )?;
             let r = load_registration(conn, &r.row.id)?;
+            let organisation = load_organisation(conn, &r.row.organisation_id)?;
+            notify::Context {
+                conference: &conference,
+                organisation: &organisation,
+                registration: &r,
+                now: ts,
+            }
+            .cancelled(conn, &d)?;
             Ok(RegistrationView::from(&r))
         })
         .await?;

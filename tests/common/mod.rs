@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -124,7 +126,10 @@ pub struct TestApp {
     pub clock: Arc<FixedClock>,
     pub state: AppState,
     pub database_url: String,
+    /// Where `.eml` files go when no SMTP URL is set.
+    pub mail_dir: std::path::PathBuf,
     server: actix_web::dev::ServerHandle,
+    _mail: tempfile::TempDir,
     // Dropped last: the database outlives the server.
     _db: TestDb,
 }
@@ -190,10 +195,13 @@ impl TestApp {
         settings.database_url = database_url.clone();
         settings.listen = "127.0.0.1:0".parse().unwrap();
         settings.pool_size = 4;
+        let mail = tempfile::tempdir().expect("temp dir");
+        settings.mail_dir = mail.path().join("mail");
         // Tests move the clock by months; sessions should outlive that
         // unless a test is about expiry.
         settings.token_ttl_hours = 24 * 366;
         adjust(&mut settings);
+        let mail_dir = settings.mail_dir.clone();
         let clock = Arc::new(FixedClock::new(london(2016, 5, 1, 12, 0, 0)));
         let app = tokio::task::spawn_blocking({
             let clock = clock.clone();
@@ -212,7 +220,9 @@ impl TestApp {
             clock,
             state,
             database_url,
+            mail_dir,
             server: handle,
+            _mail: mail,
             _db: db,
         }
     }

@@ -1,0 +1,609 @@
+//! The emails Plenary sends, rendered from the templates in
+//! `templates/email/` (compiled into the binary). HTML templates escape
+//! every value; subjects are made safe for a header line.
+
+use std::sync::LazyLock;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use minijinja::{context, Environment, Value};
+
+use super::outbox::{Attachment, OutgoingEmail};
+use crate::domain::money::Money;
+
+pub struct ConferenceInfo {
+    pub id: String,
+    pub name: String,
+    pub venue: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    /// IANA time zone of the conference.
+    pub timezone: String,
+}
+
+pub struct DelegateInfo {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub dinner: bool,
+    pub dietary_requirements: String,
+    pub access_requirements: String,
+    pub fee: Money,
+}
+
+pub struct RegistrationInfo {
+    pub id: String,
+    pub reference: String,
+    pub organisation_name: String,
+    pub contact_email: String,
+    /// `online`, `cheque` or `invoice`.
+    pub payment_method: String,
+    pub delegates: Vec<DelegateInfo>,
+    pub total: Money,
+    pub amount_paid: Money,
+    pub balance: Money,
+    pub currency: String,
+}
+
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../templates/email/", $name)))),*]
+    };
+}
+
+const TEMPLATES: &[(&str, &str)] = templates!(
+    "layout.html",
+    "registration_confirmation.txt",
+    "registration_confirmation.html",
+    "registration_summary.txt",
+    "registration_summary.html",
+    "payment_received.txt",
+    "payment_received.html",
+    "substitution.txt",
+    "substitution.html",
+    "cancellation.txt",
+    "cancellation.html",
+);
+
+/// Templates ending in `.html` are autoescaped (minijinja's default rule).
+static TEMPLATE_ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.set_keep_trailing_newline(true);
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source)
+            .expect("email templates compile");
+    }
+    env
+});
+
+fn render(name: &str, ctx: &Value) -> String {
+    TEMPLATE_ENV
+        .get_template(name)
+        .and_then(|t| t.render(ctx))
+        .unwrap_or_else(|e| panic!("email template {name} failed to render: {e:#}"))
+}
+
+fn email(
+    kind: &'static str,
+    recipient: &str,
+    subject: String,
+    ctx: Value,
+    attachment: Option<Attachment>,
+) -> OutgoingEmail {
+    let subject = header_text(&subject);
+    let ctx = context! { subject => &subject, ..ctx };
+    OutgoingEmail {
+        kind,
+        recipient: recipient.trim().to_owned(),
+        text_body: render(&format!("{kind}.txt"), &ctx),
+        html_body: render(&format!("{kind}.html"), &ctx),
+        subject,
+        attachment,
+    }
+}
+
+/// Text fit for one header line: control characters (CR and LF among them)
+/// become spaces and runs of whitespace collapse to one space.
+pub fn header_text(s: &str) -> String {
+    s.split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// "£135.00" for sterling, "135.00 EUR" for any other currency.
+pub fn format_money(amount: Money, currency: &str) -> String {
+    if currency.eq_ignore_ascii_case("GBP") {
+        if amount < Money::ZERO {
+            format!("-£{}", Money::from_minor(-amount.minor()))
+        } else {
+            format!("£{amount}")
+        }
+    } else {
+        format!("{amount} {currency}")
+    }
+}
+
+fn long_date(d: NaiveDate) -> String {
+    d.format("%-d %B %Y").to_string()
+}
+
+/// "9–11 September 2016", "30 September – 2 October 2016", or one date.
+pub fn date_range(starts: NaiveDate, ends: NaiveDate) -> String {
+    if starts == ends {
+        long_date(starts)
+    } else if starts.year() == ends.year() && starts.month() == ends.month() {
+        format!("{}–{}", starts.day(), long_date(ends))
+    } else if starts.year() == ends.year() {
+        format!("{} – {}", starts.format("%-d %B"), long_date(ends))
+    } else {
+        format!("{} – {}", long_date(starts), long_date(ends))
+    }
+}
+
+fn conference_ctx(c: &ConferenceInfo) -> Value {
+    context! {
+        name => &c.name,
+        venue => &c.venue,
+        dates => date_range(c.starts_on, c.ends_on),
+    }
+}
+
+fn delegate_ctx(d: &DelegateInfo, currency: &str) -> Value {
+    context! {
+        name => &d.name,
+        email => &d.email,
+        dinner => d.dinner,
+        dietary_requirements => d.dietary_requirements.trim(),
+        access_requirements => d.access_requirements.trim(),
+        fee => format_money(d.fee, currency),
+    }
+}
+
+fn registration_ctx(r: &RegistrationInfo) -> Value {
+    let money = |m: Money| format_money(m, &r.currency);
+    context! {
+        reference => &r.reference,
+        organisation_name => &r.organisation_name,
+        payment_method => &r.payment_method,
+        delegates => r.delegates.iter().map(|d| delegate_ctx(d, &r.currency)).collect::<Vec<_>>(),
+        total => money(r.total),
+        amount_paid => money(r.amount_paid),
+        balance => money(r.balance),
+        balance_due => r.balance > Money::ZERO,
+    }
+}
+
+/// To the delegate: their place, dinner choice and requirements as given,
+/// the booking reference, and an all-day calendar entry for the conference.
+pub fn registration_confirmation(
+    c: &ConferenceInfo,
+    r: &RegistrationInfo,
+    d: &DelegateInfo,
+) -> OutgoingEmail {
+    email(
+        "registration_confirmation",
+        &d.email,
+        format!("Registration confirmed: {} ({})", c.name, r.reference),
+        context! {
+            conference => conference_ctx(c),
+            registration => registration_ctx(r),
+            delegate => delegate_ctx(d, &r.currency),
+        },
+        Some(calendar_attachment(c, d, Utc::now())),
+    )
+}
+
+/// To the organisation's contact: every delegate with their fee, the total,
+/// and how to pay by the chosen method.
+pub fn registration_summary(
+    c: &ConferenceInfo,
+    r: &RegistrationInfo,
+    cheque_payee: &str,
+) -> OutgoingEmail {
+    email(
+        "registration_summary",
+        &r.contact_email,
+        format!(
+            "Registration {} for {}: summary and payment",
+            r.reference, c.name
+        ),
+        context! {
+            conference => conference_ctx(c),
+            registration => registration_ctx(r),
+            cheque_payee => cheque_payee,
+        },
+        None,
+    )
+}
+
+fn payment_method_label(method: &str) -> &str {
+    match method {
+        "online" => "online payment",
+        "cheque" => "cheque",
+        "invoice" => "payment against invoice",
+        "bank_transfer" => "bank transfer",
+        "cash" => "cash",
+        other => other,
+    }
+}
+
+/// To the organisation's contact: a payment was recorded.
+pub fn payment_received(
+    c: &ConferenceInfo,
+    r: &RegistrationInfo,
+    amount: Money,
+    method: &str,
+) -> OutgoingEmail {
+    email(
+        "payment_received",
+        &r.contact_email,
+        format!(
+            "Payment received for registration {} ({})",
+            r.reference, c.name
+        ),
+        context! {
+            conference => conference_ctx(c),
+            registration => registration_ctx(r),
+            amount => format_money(amount, &r.currency),
+            method => payment_method_label(method.trim()),
+        },
+        None,
+    )
+}
+
+/// To the new delegate who takes over a place, with a calendar entry.
+pub fn substitution(c: &ConferenceInfo, r: &RegistrationInfo, d: &DelegateInfo) -> OutgoingEmail {
+    email(
+        "substitution",
+        &d.email,
+        format!("You are registered for {} ({})", c.name, r.reference),
+        context! {
+            conference => conference_ctx(c),
+            registration => registration_ctx(r),
+            delegate => delegate_ctx(d, &r.currency),
+        },
+        Some(calendar_attachment(c, d, Utc::now())),
+    )
+}
+
+/// To the cancelled delegate only.
+pub fn cancellation(c: &ConferenceInfo, r: &RegistrationInfo, d: &DelegateInfo) -> OutgoingEmail {
+    email(
+        "cancellation",
+        &d.email,
+        format!("Your place at {} has been cancelled", c.name),
+        context! {
+            conference => conference_ctx(c),
+            registration => registration_ctx(r),
+            delegate => delegate_ctx(d, &r.currency),
+        },
+        None,
+    )
+}
+
+fn calendar_attachment(c: &ConferenceInfo, d: &DelegateInfo, stamp: DateTime<Utc>) -> Attachment {
+    Attachment {
+        filename: "conference.ics".into(),
+        content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
+        body: calendar(c, &format!("{}.{}@plenary", c.id, d.id), stamp),
+    }
+}
+
+/// An iCalendar (RFC 5545) all-day event spanning the conference: DTEND is
+/// exclusive, so it is the day after the last day. `stamp` is DTSTAMP, when
+/// the entry was made.
+pub fn calendar(c: &ConferenceInfo, uid: &str, stamp: DateTime<Utc>) -> String {
+    let end = c.ends_on + Duration::days(1);
+    let lines = [
+        "BEGIN:VCALENDAR".to_owned(),
+        "VERSION:2.0".to_owned(),
+        "PRODID:-//Plenary//Conference registration//EN".to_owned(),
+        "CALSCALE:GREGORIAN".to_owned(),
+        "METHOD:PUBLISH".to_owned(),
+        "BEGIN:VEVENT".to_owned(),
+        format!("UID:{}", ics_text(uid)),
+        format!("DTSTAMP:{}", stamp.format("%Y%m%dT%H%M%SZ")),
+        format!("DTSTART;VALUE=DATE:{}", c.starts_on.format("%Y%m%d")),
+        format!("DTEND;VALUE=DATE:{}", end.format("%Y%m%d")),
+        format!("SUMMARY:{}", ics_text(&c.name)),
+        format!("LOCATION:{}", ics_text(&c.venue)),
+        "TRANSP:TRANSPARENT".to_owned(),
+        "END:VEVENT".to_owned(),
+        "END:VCALENDAR".to_owned(),
+    ];
+    lines.iter().map(|l| fold(l)).collect()
+}
+
+/// Escapes an iCalendar TEXT value; other control characters are dropped.
+fn ics_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ';' => out.push_str("\\;"),
+            ',' => out.push_str("\\,"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Folds a content line into lines of at most 75 octets, never inside a
+/// UTF-8 character, each ended by CRLF; continuations begin with a space.
+fn fold(line: &str) -> String {
+    let mut out = String::with_capacity(line.len() + 8);
+    let mut width = 0;
+    for c in line.chars() {
+        if width + c.len_utf8() > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += c.len_utf8();
+    }
+    out.push_str("\r\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conference() -> ConferenceInfo {
+        ConferenceInfo {
+            id: "0190c0de-0000-7000-8000-000000000001".into(),
+            name: "Co-operative Party Annual Conference 2016".into(),
+            venue: "Cardiff City Hall, Cathays Park".into(),
+            starts_on: NaiveDate::from_ymd_opt(2016, 9, 9).unwrap(),
+            ends_on: NaiveDate::from_ymd_opt(2016, 9, 11).unwrap(),
+            timezone: "Europe/London".into(),
+        }
+    }
+
+    fn delegate(name: &str, email: &str, dinner: bool) -> DelegateInfo {
+        DelegateInfo {
+            id: format!("0190c0de-0000-7000-8000-{:012}", name.len()),
+            name: name.into(),
+            email: email.into(),
+            dinner,
+            dietary_requirements: if dinner {
+                "Vegan".into()
+            } else {
+                String::new()
+            },
+            access_requirements: "Step-free access".into(),
+            fee: Money::from_minor(if dinner { 13500 } else { 9000 }),
+        }
+    }
+
+    fn registration(method: &str, currency: &str) -> RegistrationInfo {
+        RegistrationInfo {
+            id: "0190c0de-0000-7000-8000-0000000000aa".into(),
+            reference: "CARD-7KQ4".into(),
+            organisation_name: "Cardiff West Co-operative Party".into(),
+            contact_email: "secretary@cardiffwest.example".into(),
+            payment_method: method.into(),
+            delegates: vec![
+                delegate("Ada Lovelace", "ada@example.org", true),
+                delegate("Robert Owen", "robert@example.org", false),
+            ],
+            total: Money::from_minor(22500),
+            amount_paid: Money::from_minor(9000),
+            balance: Money::from_minor(13500),
+            currency: currency.into(),
+        }
+    }
+
+    fn all_kinds(r: &RegistrationInfo) -> Vec<OutgoingEmail> {
+        let c = conference();
+        let d = &r.delegates[0];
+        vec![
+            registration_confirmation(&c, r, d),
+            registration_summary(&c, r, "The Co-operative Party"),
+            payment_received(&c, r, Money::from_minor(9000), "cheque"),
+            substitution(&c, r, d),
+            cancellation(&c, r, d),
+        ]
+    }
+
+    #[test]
+    fn every_kind_renders_text_and_html() {
+        let r = registration("online", "GBP");
+        let kinds: Vec<_> = all_kinds(&r).iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                "registration_confirmation",
+                "registration_summary",
+                "payment_received",
+                "substitution",
+                "cancellation"
+            ]
+        );
+        for e in all_kinds(&r) {
+            assert!(
+                e.text_body
+                    .contains("Co-operative Party Annual Conference 2016"),
+                "{}: {}",
+                e.kind,
+                e.text_body
+            );
+            assert!(e.html_body.starts_with("<!DOCTYPE html>"), "{}", e.kind);
+            assert!(e.html_body.contains("CARD-7KQ4"), "{}", e.kind);
+            assert!(!e.subject.is_empty());
+            assert!(!e.text_body.contains("{{") && !e.html_body.contains("{%"));
+        }
+    }
+
+    #[test]
+    fn recipients_follow_the_kind() {
+        let r = registration("online", "GBP");
+        let to: Vec<_> = all_kinds(&r).into_iter().map(|e| e.recipient).collect();
+        assert_eq!(
+            to,
+            [
+                "ada@example.org",
+                "secretary@cardiffwest.example",
+                "secretary@cardiffwest.example",
+                "ada@example.org",
+                "ada@example.org"
+            ]
+        );
+    }
+
+    #[test]
+    fn confirmation_gives_the_delegates_details() {
+        let c = conference();
+        let r = registration("online", "GBP");
+        let e = registration_confirmation(&c, &r, &r.delegates[0]);
+        for needle in [
+            "Dear Ada Lovelace",
+            "9–11 September 2016",
+            "Cardiff City Hall, Cathays Park",
+            "CARD-7KQ4",
+            "Conference dinner: yes",
+            "Vegan",
+            "Step-free access",
+        ] {
+            assert!(e.text_body.contains(needle), "{needle}: {}", e.text_body);
+        }
+        let no_dinner = registration_confirmation(&c, &r, &r.delegates[1]);
+        assert!(no_dinner.text_body.contains("Conference dinner: no"));
+        assert!(no_dinner
+            .text_body
+            .contains("Dietary requirements: none given"));
+    }
+
+    #[test]
+    fn html_escapes_user_text() {
+        let c = conference();
+        let mut r = registration("online", "GBP");
+        r.organisation_name = "<script>alert(1)</script> & Co".into();
+        r.delegates[0].name = "<script>alert('x')</script>".into();
+        r.delegates[0].dietary_requirements = "<b>no nuts</b>".into();
+        for e in [
+            registration_confirmation(&c, &r, &r.delegates[0]),
+            registration_summary(&c, &r, "<Payee>"),
+            cancellation(&c, &r, &r.delegates[0]),
+        ] {
+            assert!(!e.html_body.contains("<script>"), "{}", e.html_body);
+            assert!(!e.html_body.contains("<b>no nuts"), "{}", e.html_body);
+            assert!(e.html_body.contains("&lt;script&gt;"), "{}", e.html_body);
+        }
+    }
+
+    #[test]
+    fn summary_lists_fees_and_payment_instructions() {
+        let c = conference();
+        let cheque =
+            registration_summary(&c, &registration("cheque", "GBP"), "The Co-operative Party");
+        for needle in [
+            "Ada Lovelace",
+            "£135.00",
+            "Robert Owen",
+            "£90.00",
+            "Total: £225.00",
+            "payable to The Co-operative Party",
+            "CARD-7KQ4 on the back",
+        ] {
+            assert!(
+                cheque.text_body.contains(needle),
+                "{needle}: {}",
+                cheque.text_body
+            );
+        }
+        let invoice = registration_summary(&c, &registration("invoice", "GBP"), "X");
+        assert!(
+            invoice.text_body.contains("An invoice"),
+            "{}",
+            invoice.text_body
+        );
+        assert!(invoice.text_body.contains("will follow"));
+        let online = registration_summary(&c, &registration("online", "GBP"), "X");
+        assert!(
+            online.text_body.contains("Balance due: £135.00"),
+            "{}",
+            online.text_body
+        );
+    }
+
+    #[test]
+    fn money_is_formatted_by_currency() {
+        assert_eq!(format_money(Money::from_minor(13500), "GBP"), "£135.00");
+        assert_eq!(format_money(Money::from_minor(13500), "EUR"), "135.00 EUR");
+        assert_eq!(format_money(Money::from_minor(-500), "GBP"), "-£5.00");
+        let e = payment_received(
+            &conference(),
+            &registration("invoice", "EUR"),
+            Money::from_minor(9000),
+            "cheque",
+        );
+        assert!(e.text_body.contains("90.00 EUR"), "{}", e.text_body);
+        assert!(!e.text_body.contains('£'));
+    }
+
+    #[test]
+    fn dates_read_naturally() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2016, m, day).unwrap();
+        assert_eq!(date_range(d(11, 12), d(11, 12)), "12 November 2016");
+        assert_eq!(date_range(d(9, 9), d(9, 11)), "9–11 September 2016");
+        assert_eq!(
+            date_range(d(9, 30), d(10, 2)),
+            "30 September – 2 October 2016"
+        );
+    }
+
+    #[test]
+    fn subjects_never_carry_line_breaks() {
+        let mut c = conference();
+        c.name = "Conference\r\nBcc: victim@example.org".into();
+        let r = registration("online", "GBP");
+        let e = cancellation(&c, &r, &r.delegates[0]);
+        assert!(!e.subject.contains('\r') && !e.subject.contains('\n'));
+        assert_eq!(
+            e.subject,
+            "Your place at Conference Bcc: victim@example.org has been cancelled"
+        );
+        assert_eq!(header_text(" a\tb\u{7}c \n"), "a b c");
+    }
+
+    #[test]
+    fn calendar_is_an_all_day_event() {
+        let mut c = conference();
+        c.name =
+            "Annual Conference; Cardiff, 2016 \\ with a very long name that needs folding".into();
+        let stamp = DateTime::parse_from_rfc3339("2016-05-01T11:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let ics = calendar(&c, "uid-1@plenary", stamp);
+        assert!(ics.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"));
+        assert!(ics.ends_with("END:VCALENDAR\r\n"));
+        assert!(ics.contains("\r\nDTSTART;VALUE=DATE:20160909\r\n"));
+        assert!(ics.contains("\r\nDTEND;VALUE=DATE:20160912\r\n"));
+        assert!(ics.contains("\r\nDTSTAMP:20160501T110000Z\r\n"));
+        assert!(ics.contains("\r\nUID:uid-1@plenary\r\n"));
+        assert!(ics.contains("\r\nLOCATION:Cardiff City Hall\\, Cathays Park\r\n"));
+        for line in ics.split("\r\n") {
+            assert!(line.len() <= 75, "{line:?} is too long");
+        }
+        let unfolded = ics.replace("\r\n ", "");
+        assert!(unfolded.contains(
+            "SUMMARY:Annual Conference\\; Cardiff\\, 2016 \\\\ with a very long name that needs folding\r\n"
+        ));
+        assert!(!ics.replace("\r\n", "").contains('\n'));
+    }
+
+    #[test]
+    fn folding_respects_utf8() {
+        let line = format!("SUMMARY:{}", "é".repeat(60));
+        let folded = fold(&line);
+        for part in folded.split("\r\n") {
+            assert!(part.len() <= 75);
+        }
+        assert_eq!(folded.replace("\r\n ", ""), format!("{line}\r\n"));
+    }
+}

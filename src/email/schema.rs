@@ -1,0 +1,27 @@
+//! Diesel schema of the outbox (portable column types only).
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        kind -> Text,
+        recipient -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        attachment_filename -> Nullable<Text>,
+        attachment_content_type -> Nullable<Text>,
+        attachment_body -> Nullable<Text>,
+        conference_id -> Nullable<Text>,
+        registration_id -> Nullable<Text>,
+        submission_id -> Nullable<Text>,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        lease_token -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
