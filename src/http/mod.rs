@@ -4,6 +4,7 @@ pub mod auth;
 pub mod conferences;
 pub mod deadline;
 pub mod error;
+pub mod exports;
 pub mod extensions;
 pub mod extract;
 pub mod health;
@@ -86,7 +87,8 @@ where
                 .configure(organisations::routes)
                 .configure(conferences::routes)
                 .configure(registrations::routes)
-                .configure(extensions::routes),
+                .configure(extensions::routes)
+                .configure(exports::routes),
         )
 }
 

@@ -21,6 +21,7 @@ use utoipa::{Modify, OpenApi};
         (name = "conferences", description = "Conferences, rules and quotes"),
         (name = "registrations", description = "Delegates, payments, substitutions, cancellations"),
         (name = "extensions", description = "Late-submission extensions and the audit log"),
+        (name = "exports", description = "Delegate lists (CSV, XLSX) and conference summaries (staff)"),
         (name = "health", description = "Probes"),
     )
 )]
