@@ -304,6 +304,22 @@ pub async fn delegates_csv(
         .streaming(body))
 }
 
+/// An Excel workbook, in the API document: a binary string.
+pub struct XlsxFile;
+
+impl utoipa::PartialSchema for XlsxFile {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .description(Some("An Office Open XML workbook"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for XlsxFile {}
+
 fn xlsx_error(e: XlsxError) -> ApiError {
     ApiError::Internal(e.into())
 }
@@ -398,7 +414,7 @@ fn build_xlsx(
     responses(
         (status = 200, description = "The workbook",
             content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            body = Vec<u8>,
+            body = XlsxFile,
             headers(("Content-Disposition" = String, description = "attachment; filename=\"{slug}-delegates-{date}.xlsx\""))),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
