@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod conferences;
+pub mod exports;
 pub mod idempotency;
 pub mod organisations;
 pub mod registrations;

@@ -2,6 +2,7 @@
 
 pub mod conference;
 pub mod deadlines;
+pub mod export;
 pub mod money;
 pub mod pricing;
 pub mod registration;

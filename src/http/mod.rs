@@ -4,6 +4,7 @@ pub mod auth;
 pub mod conferences;
 pub mod deadline;
 pub mod error;
+pub mod exports;
 pub mod extensions;
 pub mod extract;
 pub mod health;
@@ -88,7 +89,8 @@ where
                 .configure(conferences::routes)
                 .configure(registrations::routes)
                 .configure(extensions::routes)
-                .configure(outbox::routes),
+                .configure(outbox::routes)
+                .configure(exports::routes),
         )
 }
 

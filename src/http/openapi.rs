@@ -22,6 +22,7 @@ use utoipa::{Modify, OpenApi};
         (name = "registrations", description = "Delegates, payments, substitutions, cancellations"),
         (name = "extensions", description = "Late-submission extensions and the audit log"),
         (name = "outbox", description = "Outgoing emails (staff)"),
+        (name = "exports", description = "Delegate lists (CSV, XLSX) and conference summaries (staff)"),
         (name = "health", description = "Probes"),
     )
 )]

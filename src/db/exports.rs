@@ -1,0 +1,251 @@
+//! Delegate lists in keyset pages, and the per-conference summary.
+
+use chrono::NaiveDateTime;
+use diesel::dsl::count;
+use diesel::prelude::*;
+
+use super::schema::{delegates, organisations, registrations};
+use super::DbConnection;
+use crate::domain::export::ExportRow;
+use crate::domain::money::Money;
+use crate::domain::registration::PaymentStatus;
+
+/// Which delegates an export lists.
+#[derive(Debug, Clone, Default)]
+pub struct ExportFilter {
+    pub organisation_id: Option<String>,
+    pub region: Option<String>,
+    pub dinner: Option<bool>,
+    pub payment_status: Option<PaymentStatus>,
+    pub include_cancelled: bool,
+}
+
+/// A delegate with its registration and organisation, as exported.
+#[derive(Debug, Clone, Queryable)]
+pub struct ExportRecord {
+    pub delegate_id: String,
+    pub name: String,
+    pub email: String,
+    pub dinner: bool,
+    pub dietary_requirements: String,
+    pub access_requirements: String,
+    pub fee_minor: i64,
+    pub status: String,
+    pub organisation: String,
+    pub organisation_kind: String,
+    pub region: String,
+    pub tier_code: String,
+    pub currency: String,
+    pub total_minor: i64,
+    pub amount_paid_minor: i64,
+    pub reference: String,
+    pub registered_at: NaiveDateTime,
+}
+
+/// Where the previous page ended: the sort key of its last row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub organisation: String,
+    pub name: String,
+    pub delegate_id: String,
+}
+
+impl ExportRecord {
+    pub fn cursor(&self) -> Cursor {
+        Cursor {
+            organisation: self.organisation.clone(),
+            name: self.name.clone(),
+            delegate_id: self.delegate_id.clone(),
+        }
+    }
+}
+
+impl From<ExportRecord> for ExportRow {
+    fn from(r: ExportRecord) -> Self {
+        ExportRow {
+            payment_status: PaymentStatus::of(
+                Money::from_minor(r.total_minor),
+                Money::from_minor(r.amount_paid_minor),
+            ),
+            delegate_id: r.delegate_id,
+            name: r.name,
+            email: r.email,
+            organisation: r.organisation,
+            organisation_kind: r.organisation_kind,
+            region: r.region,
+            dinner: r.dinner,
+            dietary_requirements: r.dietary_requirements,
+            access_requirements: r.access_requirements,
+            tier: r.tier_code,
+            fee: Money::from_minor(r.fee_minor),
+            currency: r.currency,
+            reference: r.reference,
+            registered_at: r.registered_at.and_utc(),
+            status: r.status,
+        }
+    }
+}
+
+/// Up to `limit` delegates after `after`, ordered by organisation name,
+/// delegate name and delegate id.
+pub fn page(
+    conn: &mut DbConnection,
+    conference_id: &str,
+    filter: &ExportFilter,
+    after: Option<&Cursor>,
+    limit: i64,
+) -> QueryResult<Vec<ExportRecord>> {
+    use delegates::dsl as d;
+    use organisations::dsl as o;
+    use registrations::dsl as r;
+    let mut q = d::delegates
+        .inner_join(r::registrations.inner_join(o::organisations))
+        .filter(d::conference_id.eq(conference_id.to_owned()))
+        .select((
+            d::id,
+            d::name,
+            d::email,
+            d::dinner,
+            d::dietary_requirements,
+            d::access_requirements,
+            d::fee_minor,
+            d::status,
+            o::name,
+            o::kind,
+            o::region,
+            r::tier_code,
+            r::currency,
+            r::total_minor,
+            r::amount_paid_minor,
+            r::reference,
+            r::created_at,
+        ))
+        .order((o::name.asc(), d::name.asc(), d::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    if !filter.include_cancelled {
+        q = q.filter(d::status.eq("active"));
+    }
+    if let Some(org) = &filter.organisation_id {
+        q = q.filter(r::organisation_id.eq(org.clone()));
+    }
+    if let Some(region) = &filter.region {
+        q = q.filter(o::region.eq(region.clone()));
+    }
+    if let Some(dinner) = filter.dinner {
+        q = q.filter(d::dinner.eq(dinner));
+    }
+    q = match filter.payment_status {
+        None => q,
+        Some(PaymentStatus::Unpaid) => q
+            .filter(r::amount_paid_minor.eq(0))
+            .filter(r::total_minor.gt(0)),
+        Some(PaymentStatus::PartPaid) => q
+            .filter(r::amount_paid_minor.gt(0))
+            .filter(r::amount_paid_minor.lt(r::total_minor)),
+        Some(PaymentStatus::Paid) => q.filter(r::amount_paid_minor.eq(r::total_minor)),
+        Some(PaymentStatus::RefundDue) => q.filter(r::amount_paid_minor.gt(r::total_minor)),
+    };
+    if let Some(c) = after {
+        q = q.filter(
+            o::name
+                .gt(c.organisation.clone())
+                .or(o::name
+                    .eq(c.organisation.clone())
+                    .and(d::name.gt(c.name.clone())))
+                .or(o::name
+                    .eq(c.organisation.clone())
+                    .and(d::name.eq(c.name.clone()))
+                    .and(d::id.gt(c.delegate_id.clone()))),
+        );
+    }
+    q.load(conn)
+}
+
+pub fn organisation_exists(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(organisations::table.find(id))).get_result(conn)
+}
+
+/// Active delegates per organisation: (id, name, region, count), by name.
+pub fn delegates_by_organisation(
+    conn: &mut DbConnection,
+    conference_id: &str,
+) -> QueryResult<Vec<(String, String, String, i64)>> {
+    use delegates::dsl as d;
+    use organisations::dsl as o;
+    d::delegates
+        .inner_join(registrations::table.inner_join(o::organisations))
+        .filter(d::conference_id.eq(conference_id))
+        .filter(d::status.eq("active"))
+        .group_by((o::id, o::name, o::region))
+        .select((o::id, o::name, o::region, count(d::id)))
+        .order((o::name.asc(), o::id.asc()))
+        .load(conn)
+}
+
+/// Active delegates per region, by region.
+pub fn delegates_by_region(
+    conn: &mut DbConnection,
+    conference_id: &str,
+) -> QueryResult<Vec<(String, i64)>> {
+    use delegates::dsl as d;
+    use organisations::dsl as o;
+    d::delegates
+        .inner_join(registrations::table.inner_join(o::organisations))
+        .filter(d::conference_id.eq(conference_id))
+        .filter(d::status.eq("active"))
+        .group_by(o::region)
+        .select((o::region, count(d::id)))
+        .order(o::region.asc())
+        .load(conn)
+}
+
+/// Active delegates per price tier code.
+pub fn delegates_by_tier(
+    conn: &mut DbConnection,
+    conference_id: &str,
+) -> QueryResult<Vec<(String, i64)>> {
+    use delegates::dsl as d;
+    use registrations::dsl as r;
+    d::delegates
+        .inner_join(r::registrations)
+        .filter(d::conference_id.eq(conference_id))
+        .filter(d::status.eq("active"))
+        .group_by(r::tier_code)
+        .select((r::tier_code, count(d::id)))
+        .order(r::tier_code.asc())
+        .load(conn)
+}
+
+/// Active delegates per dietary-requirement text (as typed), and per
+/// dinner choice.
+pub fn delegates_by_dietary_and_dinner(
+    conn: &mut DbConnection,
+    conference_id: &str,
+) -> QueryResult<Vec<(String, bool, i64)>> {
+    use delegates::dsl as d;
+    d::delegates
+        .filter(d::conference_id.eq(conference_id))
+        .filter(d::status.eq("active"))
+        .group_by((d::dietary_requirements, d::dinner))
+        .select((d::dietary_requirements, d::dinner, count(d::id)))
+        .load(conn)
+}
+
+/// Each registration's (total, amount paid), streamed to `each`.
+pub fn for_each_balance(
+    conn: &mut DbConnection,
+    conference_id: &str,
+    mut each: impl FnMut(i64, i64),
+) -> QueryResult<()> {
+    use registrations::dsl as r;
+    let rows = r::registrations
+        .filter(r::conference_id.eq(conference_id))
+        .select((r::total_minor, r::amount_paid_minor))
+        .load_iter::<(i64, i64), diesel::connection::DefaultLoadingMode>(conn)?;
+    for row in rows {
+        let (total, paid) = row?;
+        each(total, paid);
+    }
+    Ok(())
+}
