@@ -11,7 +11,8 @@
 //! Options: `--backend sqlite|postgres|both`, `--clients 1,8,32`,
 //! `--seconds 10`, `--seed N` (registrations made before measuring, to show
 //! the cost does not grow with the number already taken),
-//! `--scenario quotes,registrations`.
+//! `--scenario quotes,registrations,exports` (exports time one CSV and one
+//! XLSX download of every delegate; the p50 column is that download's time).
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -360,6 +361,31 @@ async fn main() {
             );
         }
         for scenario in &o.scenarios {
+            if scenario == "exports" {
+                for format in ["csv", "xlsx"] {
+                    let url = format!(
+                        "{}/api/v1/conferences/{}/delegates.{format}",
+                        server.base, setup.conference
+                    );
+                    let t = Instant::now();
+                    let res = client.get(&url).bearer_auth(&setup.token).send().await.unwrap();
+                    let ok = res.status().is_success();
+                    let bytes = res.bytes().await.map(|b| b.len()).unwrap_or(0);
+                    let secs = t.elapsed().as_secs_f64();
+                    let (rss, peak) = server.rss_kib();
+                    println!(
+                        "| {backend} | export {format} ({:.1} MiB) | 1 | {} | {} | {} | - | {:.0} | - | {:.1} | {:.1} |",
+                        bytes as f64 / 1048576.0,
+                        o.seed,
+                        usize::from(ok),
+                        usize::from(!ok),
+                        secs * 1000.0,
+                        rss as f64 / 1024.0,
+                        peak as f64 / 1024.0,
+                    );
+                }
+                continue;
+            }
             for &clients in &o.clients {
                 let r = drive(
                     &server.base,
