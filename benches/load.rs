@@ -368,7 +368,12 @@ async fn main() {
                         server.base, setup.conference
                     );
                     let t = Instant::now();
-                    let res = client.get(&url).bearer_auth(&setup.token).send().await.unwrap();
+                    let res = client
+                        .get(&url)
+                        .bearer_auth(&setup.token)
+                        .send()
+                        .await
+                        .unwrap();
                     let ok = res.status().is_success();
                     let bytes = res.bytes().await.map(|b| b.len()).unwrap_or(0);
                     let secs = t.elapsed().as_secs_f64();

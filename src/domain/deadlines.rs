@@ -135,6 +135,17 @@ mod tests {
     }
 
     #[test]
+    fn registration_closes_at_local_midnight() {
+        let deadline = d(2016, 8, 22);
+        assert!(is_open(
+            london(2016, 8, 22, 23, 59, 59, 999_999),
+            London,
+            deadline
+        ));
+        assert!(!is_open(london(2016, 8, 23, 0, 0, 0, 0), London, deadline));
+    }
+
+    #[test]
     fn winter_time_uses_gmt() {
         let deadline = d(2016, 11, 12);
         assert!(is_open(

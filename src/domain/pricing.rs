@@ -129,6 +129,49 @@ mod tests {
         assert_eq!(t.quote(d(7, 1), false).dinner_fee, Money::ZERO);
     }
 
+    /// The instant a request arrives, judged in the conference's zone.
+    fn tier_at(table: &PriceTable, tz: chrono_tz::Tz, local: &str) -> String {
+        use chrono::TimeZone;
+        let naive = chrono::NaiveDateTime::parse_from_str(local, "%Y-%m-%d %H:%M:%S%.f").unwrap();
+        let instant = tz
+            .from_local_datetime(&naive)
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        table
+            .tier_on(crate::domain::deadlines::local_date(instant, tz))
+            .code
+            .clone()
+    }
+
+    #[test]
+    fn tier_changes_at_local_midnight_in_bst_gmt_and_far_zones() {
+        let london = chrono_tz::Europe::London;
+        let t = cardiff();
+        // BST (UTC+1): the early-bird date of the Annual Conference.
+        assert_eq!(tier_at(&t, london, "2016-06-30 23:59:59.999999"), "early");
+        assert_eq!(tier_at(&t, london, "2016-07-01 00:00:00"), "standard");
+        // GMT: a November conference whose early bird ends on 31 October.
+        let winter = PriceTable::new(vec![
+            tier(
+                "early",
+                Some(NaiveDate::from_ymd_opt(2016, 10, 31).unwrap()),
+                "40",
+                "20",
+            ),
+            tier("standard", None, "50", "20"),
+        ])
+        .unwrap();
+        assert_eq!(
+            tier_at(&winter, london, "2016-10-31 23:59:59.999999"),
+            "early"
+        );
+        assert_eq!(tier_at(&winter, london, "2016-11-01 00:00:00"), "standard");
+        // Far from UTC (UTC+12): the same local rule.
+        let auckland = chrono_tz::Pacific::Auckland;
+        assert_eq!(tier_at(&t, auckland, "2016-06-30 23:59:59.999999"), "early");
+        assert_eq!(tier_at(&t, auckland, "2016-07-01 00:00:00"), "standard");
+    }
+
     #[test]
     fn table_shape_is_checked() {
         assert_eq!(PriceTable::new(vec![]), Err(TierError::Empty));
