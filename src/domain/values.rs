@@ -116,6 +116,13 @@ pub fn slug(s: &str) -> Result<String, &'static str> {
     }
 }
 
+/// A UUID in its canonical lower-case hyphenated form.
+pub fn uuid(s: &str) -> Result<String, &'static str> {
+    uuid::Uuid::parse_str(s)
+        .map(|u| u.to_string())
+        .map_err(|_| "must be a UUID")
+}
+
 pub fn date(s: &str) -> Result<NaiveDate, &'static str> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .ok()

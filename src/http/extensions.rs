@@ -93,12 +93,7 @@ pub async fn grant_extension(
     let conference_id = id.into_inner().to_string();
     let body = body.into_inner();
     let mut p = Problems::default();
-    let organisation_id = p.take(
-        "organisation_id",
-        uuid::Uuid::parse_str(&body.organisation_id)
-            .map(|u| u.to_string())
-            .map_err(|_| "must be a UUID"),
-    );
+    let organisation_id = p.take("organisation_id", values::uuid(&body.organisation_id));
     let until = p.take("until", values::date(&body.until));
     p.into_result()?;
     let (organisation_id, until) = (organisation_id.expect("checked"), until.expect("checked"));
@@ -264,11 +259,7 @@ pub async fn list_audit(
     .parse()?;
     let conference_id = match q.conference_id {
         None => None,
-        Some(c) => Some(
-            uuid::Uuid::parse_str(&c)
-                .map_err(|_| ApiError::validation("conference_id", "must be a UUID"))?
-                .to_string(),
-        ),
+        Some(c) => Some(values::uuid(&c).map_err(|e| ApiError::validation("conference_id", e))?),
     };
     let rows = state
         .db(move |conn| {

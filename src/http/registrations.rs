@@ -135,9 +135,7 @@ impl From<&Registration> for RegistrationView {
 }
 
 fn parse_uuid(field: &str, s: &str) -> Result<String, ApiError> {
-    uuid::Uuid::parse_str(s)
-        .map(|u| u.to_string())
-        .map_err(|_| ApiError::validation(field, "must be a UUID"))
+    values::uuid(s).map_err(|e| ApiError::validation(field, e))
 }
 
 /// A new, unused booking reference.
@@ -371,12 +369,10 @@ pub async fn list_registrations(
     }
     .parse()?;
     let mut p = Problems::default();
-    let named = q.organisation_id.as_deref().and_then(|o| {
-        p.take(
-            "organisation_id",
-            parse_uuid("organisation_id", o).map_err(|_| "must be a UUID"),
-        )
-    });
+    let named = q
+        .organisation_id
+        .as_deref()
+        .and_then(|o| p.take("organisation_id", values::uuid(o)));
     let payment_status = q.payment_status.as_deref().and_then(|s| {
         p.take(
             "payment_status",

@@ -103,13 +103,7 @@ pub async fn create_user(
             p.push("organisation_id", "is required for organisation users");
             None
         }
-        (RoleName::Organisation, Some(id)) => match uuid::Uuid::parse_str(&id) {
-            Ok(id) => Some(id.to_string()),
-            Err(_) => {
-                p.push("organisation_id", "must be a UUID");
-                None
-            }
-        },
+        (RoleName::Organisation, Some(id)) => p.take("organisation_id", values::uuid(&id)),
     };
     p.into_result()?;
     let (email, name) = (email.expect("checked"), name.expect("checked"));
