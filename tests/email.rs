@@ -81,8 +81,10 @@ async fn enqueue(app: &TestApp, email: OutgoingEmail, conference_id: Option<&str
             Ok(outbox::enqueue(
                 conn,
                 &email,
-                conference_id.as_deref(),
-                None,
+                outbox::Links {
+                    conference_id: conference_id.as_deref(),
+                    ..Default::default()
+                },
                 now,
             )?)
         })
@@ -349,7 +351,12 @@ async fn concurrent_senders_deliver_each_email_once(b: Backend) {
             (0..N)
                 .map(|i| {
                     let email = plain(&format!("delegate{i}@example.org"), &format!("Email {i}"));
-                    Ok(outbox::enqueue(conn, &email, None, None, now)?)
+                    Ok(outbox::enqueue(
+                        conn,
+                        &email,
+                        outbox::Links::default(),
+                        now,
+                    )?)
                 })
                 .collect()
         })

@@ -16,6 +16,12 @@ async fn openapi_document_is_stable() {
         "/api/v1/users",
         "/api/v1/organisations",
         "/api/v1/conferences/{id}/quote",
+        "/api/v1/conferences/{id}/motions",
+        "/api/v1/motions/{id}/amendments",
+        "/api/v1/conferences/{id}/policy-submissions",
+        "/api/v1/conferences/{id}/cac-nominations",
+        "/api/v1/conferences/{id}/award-nominations",
+        "/api/v1/submissions/{id}/review",
         "/healthz",
         "/readyz",
     ] {

@@ -8,6 +8,7 @@ pub mod idempotency;
 pub mod organisations;
 pub mod registrations;
 pub mod schema;
+pub mod submissions;
 pub mod users;
 
 use std::time::Duration;

@@ -169,6 +169,31 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    submissions (id) {
+        id -> Text,
+        conference_id -> Text,
+        organisation_id -> Text,
+        kind -> Text,
+        number -> Integer,
+        reference -> Text,
+        motion_id -> Nullable<Text>,
+        title -> Nullable<Text>,
+        body -> Text,
+        word_count -> Integer,
+        delegate_id -> Nullable<Text>,
+        nominee_kind -> Nullable<Text>,
+        nominee_name -> Nullable<Text>,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        composite -> Nullable<Text>,
+        timeliness -> Text,
+        submitted_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(price_tiers -> conferences (conference_id));
@@ -176,6 +201,8 @@ diesel::joinable!(registrations -> organisations (organisation_id));
 diesel::joinable!(registrations -> conferences (conference_id));
 diesel::joinable!(delegates -> registrations (registration_id));
 diesel::joinable!(payments -> registrations (registration_id));
+diesel::joinable!(submissions -> organisations (organisation_id));
+diesel::joinable!(submissions -> conferences (conference_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -190,4 +217,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     extensions,
     audit_log,
     idempotency_keys,
+    submissions,
 );

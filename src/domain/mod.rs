@@ -2,10 +2,12 @@
 
 pub mod conference;
 pub mod deadlines;
+pub mod eligibility;
 pub mod export;
 pub mod money;
 pub mod pricing;
 pub mod registration;
+pub mod submission;
 pub mod values;
 pub mod words;
 

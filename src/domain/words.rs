@@ -60,6 +60,21 @@ mod tests {
     }
 
     #[test]
+    fn unicode_spaces_separate_and_punctuation_counts() {
+        // CR LF, vertical tab, form feed, LINE/PARAGRAPH SEPARATOR, NARROW
+        // NO-BREAK SPACE and the ideographic space are all White_Space.
+        assert_eq!(count_words("a\r\nb\u{000B}c\u{000C}d"), 4);
+        assert_eq!(count_words("a\u{2028}b\u{2029}c\u{202F}d\u{205F}e"), 5);
+        // ZERO WIDTH SPACE is not White_Space: it joins rather than separates.
+        assert_eq!(count_words("co\u{200B}operative"), 1);
+        // Punctuation on its own is a word; hyphens and apostrophes join.
+        assert_eq!(count_words("Conference notes , and ; so on"), 7);
+        assert_eq!(count_words("members' co-operative well-being"), 3);
+        assert_eq!(count_words("\u{00A0}\t\n"), 0);
+        assert_eq!(count_words("  leading and trailing  "), 3);
+    }
+
+    #[test]
     fn limit_is_inclusive() {
         let at_limit = vec!["word"; 300].join(" ");
         assert_eq!(

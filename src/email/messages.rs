@@ -44,6 +44,32 @@ pub struct RegistrationInfo {
     pub currency: String,
 }
 
+pub struct SubmissionInfo {
+    pub reference: String,
+    /// What people call the kind: `motion`, `CAC nomination`, ….
+    pub label: &'static str,
+    pub organisation_name: String,
+    pub contact_email: String,
+    pub title: Option<String>,
+    /// For nominations: the candidate or the award nominee.
+    pub nominee: Option<String>,
+    pub motion_reference: Option<String>,
+    pub body: String,
+    pub word_count: i32,
+    /// When it was received, in the conference's local time.
+    pub received: String,
+    /// Set when it arrived after the conference's own deadline: how it was
+    /// still accepted (within an extension, or by staff override).
+    pub late: Option<&'static str>,
+}
+
+pub struct DecisionInfo {
+    /// The new status as people say it: `accepted`, `ruled out of order`, ….
+    pub status: &'static str,
+    pub reason: Option<String>,
+    pub composite: Option<String>,
+}
+
 macro_rules! templates {
     ($($name:literal),* $(,)?) => {
         &[$(($name, include_str!(concat!("../../templates/email/", $name)))),*]
@@ -62,6 +88,10 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "substitution.html",
     "cancellation.txt",
     "cancellation.html",
+    "submission_receipt.txt",
+    "submission_receipt.html",
+    "submission_decision.txt",
+    "submission_decision.html",
 );
 
 /// Templates ending in `.html` are autoescaped (minijinja's default rule).
@@ -278,6 +308,59 @@ pub fn cancellation(c: &ConferenceInfo, r: &RegistrationInfo, d: &DelegateInfo) 
             conference => conference_ctx(c),
             registration => registration_ctx(r),
             delegate => delegate_ctx(d, &r.currency),
+        },
+        None,
+    )
+}
+
+fn submission_ctx(s: &SubmissionInfo) -> Value {
+    context! {
+        reference => &s.reference,
+        label => s.label,
+        organisation_name => &s.organisation_name,
+        title => &s.title,
+        nominee => &s.nominee,
+        motion_reference => &s.motion_reference,
+        body => &s.body,
+        word_count => s.word_count,
+        received => &s.received,
+        late => s.late,
+    }
+}
+
+/// To the organisation's contact: the submission as received, with its
+/// reference and word count.
+pub fn submission_receipt(c: &ConferenceInfo, s: &SubmissionInfo) -> OutgoingEmail {
+    email(
+        "submission_receipt",
+        &s.contact_email,
+        format!("Received: {} {} for {}", s.label, s.reference, c.name),
+        context! {
+            conference => conference_ctx(c),
+            submission => submission_ctx(s),
+        },
+        None,
+    )
+}
+
+/// To the organisation's contact: a review decision on its submission.
+pub fn submission_decision(
+    c: &ConferenceInfo,
+    s: &SubmissionInfo,
+    d: &DecisionInfo,
+) -> OutgoingEmail {
+    email(
+        "submission_decision",
+        &s.contact_email,
+        format!("{} {} {}: {}", c.name, s.label, s.reference, d.status),
+        context! {
+            conference => conference_ctx(c),
+            submission => submission_ctx(s),
+            decision => context! {
+                status => d.status,
+                reason => &d.reason,
+                composite => &d.composite,
+            },
         },
         None,
     )

@@ -4,13 +4,17 @@
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
 
-use super::messages::{self, ConferenceInfo, DelegateInfo, RegistrationInfo};
+use super::messages::{
+    self, ConferenceInfo, DecisionInfo, DelegateInfo, RegistrationInfo, SubmissionInfo,
+};
 use super::outbox::{self, OutgoingEmail};
 use crate::db::conferences::Conference;
 use crate::db::organisations::OrganisationRow;
 use crate::db::registrations::{DelegateRow, Registration};
+use crate::db::submissions::SubmissionRow;
 use crate::db::DbConnection;
 use crate::domain::money::Money;
+use crate::domain::submission::{SubmissionKind, SubmissionStatus};
 
 fn conference_info(c: &Conference) -> ConferenceInfo {
     ConferenceInfo {
@@ -71,8 +75,11 @@ impl Context<'_> {
             outbox::enqueue(
                 conn,
                 email,
-                Some(&self.conference.id),
-                Some(&self.registration.row.id),
+                outbox::Links {
+                    conference_id: Some(&self.conference.id),
+                    registration_id: Some(&self.registration.row.id),
+                    submission_id: None,
+                },
                 self.now,
             )?;
         }
@@ -121,5 +128,84 @@ impl Context<'_> {
             conn,
             &[messages::cancellation(&c, &r, &delegate_info(delegate))],
         )
+    }
+}
+
+/// What a submission notification is about.
+pub struct SubmissionContext<'a> {
+    pub conference: &'a Conference,
+    pub organisation: &'a OrganisationRow,
+    pub submission: &'a SubmissionRow,
+    /// The CAC candidate's name, for a nomination.
+    pub candidate: Option<&'a str>,
+    /// The amended motion's reference, for an amendment.
+    pub motion_reference: Option<&'a str>,
+    pub now: NaiveDateTime,
+}
+
+impl SubmissionContext<'_> {
+    fn info(&self) -> SubmissionInfo {
+        let s = self.submission;
+        let kind = SubmissionKind::parse(&s.kind).unwrap_or(SubmissionKind::Motion);
+        SubmissionInfo {
+            reference: s.reference.clone(),
+            label: kind.label(),
+            organisation_name: self.organisation.name.clone(),
+            contact_email: self.organisation.contact_email.clone(),
+            title: s.title.clone(),
+            nominee: self
+                .candidate
+                .map(str::to_owned)
+                .or_else(|| s.nominee_name.clone()),
+            motion_reference: self.motion_reference.map(str::to_owned),
+            body: s.body.clone(),
+            word_count: s.word_count,
+            received: s
+                .created_at
+                .and_utc()
+                .with_timezone(&self.conference.spec.timezone)
+                .format("%-d %B %Y at %H:%M %Z")
+                .to_string(),
+            late: match s.timeliness.as_str() {
+                "extended" => Some("within the extension granted to your organisation"),
+                "overridden" => Some("and was accepted late by conference staff"),
+                _ => None,
+            },
+        }
+    }
+
+    fn queue(&self, conn: &mut DbConnection, email: &OutgoingEmail) -> QueryResult<()> {
+        outbox::enqueue(
+            conn,
+            email,
+            outbox::Links {
+                conference_id: Some(&self.conference.id),
+                registration_id: None,
+                submission_id: Some(&self.submission.id),
+            },
+            self.now,
+        )
+        .map(|_| ())
+    }
+
+    /// A receipt to the organisation's contact.
+    pub fn received(&self, conn: &mut DbConnection) -> QueryResult<()> {
+        let email = messages::submission_receipt(&conference_info(self.conference), &self.info());
+        self.queue(conn, &email)
+    }
+
+    /// The review decision, to the organisation's contact.
+    pub fn decided(&self, conn: &mut DbConnection, status: SubmissionStatus) -> QueryResult<()> {
+        let decision = DecisionInfo {
+            status: status.label(),
+            reason: self.submission.status_reason.clone(),
+            composite: self.submission.composite.clone(),
+        };
+        let email = messages::submission_decision(
+            &conference_info(self.conference),
+            &self.info(),
+            &decision,
+        );
+        self.queue(conn, &email)
     }
 }

@@ -89,6 +89,7 @@ pub struct OutboxRow {
     pub attachment_body: Option<String>,
     pub conference_id: Option<String>,
     pub registration_id: Option<String>,
+    pub submission_id: Option<String>,
     pub status: String,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
@@ -120,14 +121,21 @@ impl OutboxRow {
     }
 }
 
+/// What an email is about, kept with it so staff can find it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Links<'a> {
+    pub conference_id: Option<&'a str>,
+    pub registration_id: Option<&'a str>,
+    pub submission_id: Option<&'a str>,
+}
+
 /// Writes an email to the outbox, due at once. Call it inside the
 /// transaction of the change that causes the email, so both commit or
 /// neither does.
 pub fn enqueue(
     conn: &mut DbConnection,
     email: &OutgoingEmail,
-    conference_id: Option<&str>,
-    registration_id: Option<&str>,
+    links: Links,
     now: NaiveDateTime,
 ) -> QueryResult<String> {
     let id = uuid::Uuid::now_v7().to_string();
@@ -143,8 +151,9 @@ pub fn enqueue(
             outbox::attachment_filename.eq(attachment.map(|a| a.filename.as_str())),
             outbox::attachment_content_type.eq(attachment.map(|a| a.content_type.as_str())),
             outbox::attachment_body.eq(attachment.map(|a| a.body.as_str())),
-            outbox::conference_id.eq(conference_id),
-            outbox::registration_id.eq(registration_id),
+            outbox::conference_id.eq(links.conference_id),
+            outbox::registration_id.eq(links.registration_id),
+            outbox::submission_id.eq(links.submission_id),
             outbox::status.eq(Status::Pending.as_str()),
             outbox::attempts.eq(0),
             outbox::next_attempt_at.eq(now),

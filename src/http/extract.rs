@@ -33,6 +33,23 @@ impl Caller {
         self.role == Role::Staff
     }
 
+    /// The organisation a write acts for: staff must name one; an
+    /// organisation user acts for its own (naming it is allowed, naming
+    /// another is 403).
+    pub fn acting_for(&self, named: Option<&str>) -> Result<String, ApiError> {
+        match (&self.organisation_id, named) {
+            (_, Some(named)) if self.is_staff() => crate::domain::values::uuid(named)
+                .map_err(|e| ApiError::validation("organisation_id", e)),
+            (_, None) if self.is_staff() => Err(ApiError::validation(
+                "organisation_id",
+                "staff must name the organisation",
+            )),
+            (Some(own), None) => Ok(own.clone()),
+            (Some(own), Some(named)) if named.eq_ignore_ascii_case(own) => Ok(own.clone()),
+            _ => Err(ApiError::Forbidden("An organisation acts only for itself.")),
+        }
+    }
+
     /// Whether the caller may see or change an organisation's data.
     pub fn may_act_for(&self, organisation_id: &str) -> bool {
         self.is_staff() || self.organisation_id.as_deref() == Some(organisation_id)

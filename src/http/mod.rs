@@ -14,6 +14,8 @@ pub mod organisations;
 pub mod outbox;
 pub mod pagination;
 pub mod registrations;
+pub mod review;
+pub mod submissions;
 pub mod users;
 
 use std::time::Instant;
@@ -88,6 +90,8 @@ where
                 .configure(organisations::routes)
                 .configure(conferences::routes)
                 .configure(registrations::routes)
+                .configure(submissions::routes)
+                .configure(review::routes)
                 .configure(extensions::routes)
                 .configure(outbox::routes)
                 .configure(exports::routes),

@@ -46,6 +46,8 @@ pub struct OutboxEmailView {
     pub conference_id: Option<String>,
     #[schema(format = Uuid)]
     pub registration_id: Option<String>,
+    #[schema(format = Uuid)]
+    pub submission_id: Option<String>,
 }
 
 impl From<OutboxRow> for OutboxEmailView {
@@ -63,6 +65,7 @@ impl From<OutboxRow> for OutboxEmailView {
             created_at: r.created_at.and_utc(),
             conference_id: r.conference_id,
             registration_id: r.registration_id,
+            submission_id: r.submission_id,
         }
     }
 }

@@ -134,10 +134,6 @@ impl From<&Registration> for RegistrationView {
     }
 }
 
-fn parse_uuid(field: &str, s: &str) -> Result<String, ApiError> {
-    values::uuid(s).map_err(|e| ApiError::validation(field, e))
-}
-
 /// A new, unused booking reference.
 fn new_reference(conn: &mut DbConnection) -> Result<String, ApiError> {
     for _ in 0..8 {
@@ -207,22 +203,7 @@ pub async fn create_registration(
 ) -> ApiResult<HttpResponse> {
     let conference_id = id.into_inner().to_string();
     let body = body.into_inner();
-    let organisation_id = match (&caller.organisation_id, &body.organisation_id) {
-        (_, Some(named)) if caller.is_staff() => parse_uuid("organisation_id", named)?,
-        (_, None) if caller.is_staff() => {
-            return Err(ApiError::validation(
-                "organisation_id",
-                "staff must name the organisation",
-            ))
-        }
-        (Some(own), None) => own.clone(),
-        (Some(own), Some(named)) if named.eq_ignore_ascii_case(own) => own.clone(),
-        _ => {
-            return Err(ApiError::Forbidden(
-                "An organisation registers only its own delegates.",
-            ))
-        }
-    };
+    let organisation_id = caller.acting_for(body.organisation_id.as_deref())?;
     let max = state.settings.max_delegates_per_registration;
     let payee = state.settings.cheque_payee.clone();
     let now = state.now();
