@@ -1,0 +1,431 @@
+//! The isolation matrix: every endpoint tried as anonymous, as a user of
+//! another organisation, and as staff, against resources that belong to one
+//! organisation. Refusals must be the contract's status and code, lists must
+//! not leak the owner's data, and a refused request must change nothing.
+
+mod common;
+
+use common::{london, Backend, Response, TestApp};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+backend_tests!(every_endpoint_as_anonymous_other_organisation_and_staff);
+
+/// One row of the matrix: the request and the status each caller gets.
+struct Case {
+    method: Method,
+    path: String,
+    body: Option<Value>,
+    anonymous: u16,
+    other: u16,
+    staff: u16,
+}
+
+fn case(method: Method, path: String, body: Option<Value>, statuses: [u16; 3]) -> Case {
+    let [anonymous, other, staff] = statuses;
+    Case {
+        method,
+        path,
+        body,
+        anonymous,
+        other,
+        staff,
+    }
+}
+
+fn code_for(status: u16) -> &'static str {
+    match status {
+        401 => "unauthenticated",
+        403 => "forbidden",
+        404 => "not_found",
+        409 => "conflict",
+        _ => unreachable!("the matrix only expects these refusals"),
+    }
+}
+
+#[track_caller]
+fn check(res: Response, expected: u16, who: &str, c: &Case, secrets: &[&str]) {
+    let status = res.status.as_u16();
+    assert_eq!(
+        status, expected,
+        "{who}: {} {} gave {status}: {}",
+        c.method, c.path, res.text
+    );
+    if status >= 400 {
+        res.problem(status, code_for(status));
+    } else if who == "other organisation" {
+        for secret in secrets {
+            assert!(
+                !res.text.contains(secret),
+                "{} {} shows another organisation's {secret}",
+                c.method,
+                c.path
+            );
+        }
+    }
+}
+
+/// What a refused request must leave as it was.
+async fn snapshot(
+    app: &TestApp,
+    staff: &str,
+    registration: &str,
+    conference: &str,
+) -> (Value, usize, Value, Value) {
+    let reg = app
+        .get(
+            &format!("/api/v1/registrations/{registration}"),
+            Some(staff),
+        )
+        .await
+        .expect(200);
+    let outbox = app
+        .get("/api/v1/outbox?limit=500", Some(staff))
+        .await
+        .expect(200);
+    let motions = app
+        .get(
+            &format!("/api/v1/conferences/{conference}/motions"),
+            Some(staff),
+        )
+        .await
+        .expect(200);
+    let conf = app
+        .get(&format!("/api/v1/conferences/{conference}"), None)
+        .await
+        .expect(200);
+    (
+        reg,
+        outbox["items"].as_array().unwrap().len(),
+        motions,
+        conf,
+    )
+}
+
+async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(london(2016, 3, 1, 10, 0, 0));
+    let staff = app.staff().await;
+    let owner = app.organisation(&staff, "Owner Party", "Wales").await;
+    let other_org = app.organisation(&staff, "Other Party", "Scotland").await;
+    let owner_user = app.org_user(&owner).await;
+    let other = app.org_user(&other_org).await;
+    let conference = app.conference(&staff, json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The owner's data.
+    let registration = app
+        .post(
+            &format!("/api/v1/conferences/{conference}/registrations"),
+            Some(&owner_user),
+            &json!({"payment_method": "invoice", "delegates": [
+                {"name": "Secret Delegate", "email": "secret.delegate@owner.example", "dinner": true,
+                 "dietary_requirements": "", "access_requirements": ""},
+                {"name": "Second Delegate", "email": "second@owner.example", "dinner": false,
+                 "dietary_requirements": "", "access_requirements": ""}]}),
+        )
+        .await
+        .expect(201);
+    let reg_id = registration["id"].as_str().unwrap().to_owned();
+    let reference = registration["reference"].as_str().unwrap().to_owned();
+    let delegate = registration["delegates"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let second = registration["delegates"][1]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let motion = app
+        .post(
+            &format!("/api/v1/conferences/{conference}/motions"),
+            Some(&owner_user),
+            &json!({"title": "Secret motion", "body": "Private until accepted."}),
+        )
+        .await
+        .expect(201);
+    let motion_id = motion["id"].as_str().unwrap().to_owned();
+    let policy = app
+        .post(
+            &format!("/api/v1/conferences/{conference}/policy-submissions"),
+            Some(&owner_user),
+            &json!({"title": "Secret policy", "body": "Private."}),
+        )
+        .await
+        .expect(201);
+    let policy_id = policy["id"].as_str().unwrap().to_owned();
+    app.post(
+        &format!("/api/v1/conferences/{conference}/cac-nominations"),
+        Some(&owner_user),
+        &json!({"delegate_id": delegate, "statement": "Secret statement"}),
+    )
+    .await
+    .expect(201);
+    app.post(
+        &format!("/api/v1/conferences/{conference}/award-nominations"),
+        Some(&owner_user),
+        &json!({"nominee_kind": "member", "nominee_name": "Secret Nominee", "citation": "Private."}),
+    )
+    .await
+    .expect(201);
+    let email_id = app.get("/api/v1/outbox", Some(&staff)).await.expect(200)["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let secrets = [
+        "secret.delegate@owner.example",
+        "Secret Delegate",
+        reference.as_str(),
+        "Secret motion",
+        "Secret policy",
+        "Secret statement",
+        "Secret Nominee",
+        owner.as_str(),
+    ];
+
+    let c = |tail: &str| format!("/api/v1/conferences/{conference}{tail}");
+    let new_user = json!({"email": "new.user@party.example", "name": "New", "password": "a long enough password", "role": "staff"});
+    let new_org = json!({"name": "New Society", "kind": "society", "region": "Wales", "contact_email": "new@society.example"});
+    let mut new_conf = common::cardiff();
+    new_conf["slug"] = json!("matrix-new");
+    let on_behalf = json!({"organisation_id": owner, "payment_method": "invoice", "delegates": [
+        {"name": "Staff Added", "email": "added@owner.example", "dinner": false,
+         "dietary_requirements": "", "access_requirements": ""}]});
+    let motion_for_owner =
+        json!({"organisation_id": owner, "title": "Staff-entered", "body": "Text."});
+    let no_such = uuid::Uuid::new_v4();
+
+    use Method as M;
+    let cases = vec![
+        // Public endpoints.
+        case(M::GET, "/healthz".into(), None, [200, 200, 200]),
+        case(M::GET, "/readyz".into(), None, [200, 200, 200]),
+        case(M::GET, "/api/v1/openapi.json".into(), None, [200, 200, 200]),
+        case(M::GET, "/api/v1/conferences".into(), None, [200, 200, 200]),
+        case(M::GET, c(""), None, [200, 200, 200]),
+        case(M::GET, c("/quote?dinner=true"), None, [200, 200, 200]),
+        // Staff administration.
+        case(
+            M::POST,
+            "/api/v1/users".into(),
+            Some(new_user),
+            [401, 403, 201],
+        ),
+        case(M::GET, "/api/v1/users".into(), None, [401, 403, 200]),
+        case(
+            M::POST,
+            "/api/v1/organisations".into(),
+            Some(new_org),
+            [401, 403, 201],
+        ),
+        case(
+            M::GET,
+            "/api/v1/organisations".into(),
+            None,
+            [401, 200, 200],
+        ),
+        case(
+            M::GET,
+            format!("/api/v1/organisations/{owner}"),
+            None,
+            [401, 404, 200],
+        ),
+        case(
+            M::POST,
+            "/api/v1/conferences".into(),
+            Some(new_conf),
+            [401, 403, 201],
+        ),
+        case(
+            M::PATCH,
+            c(""),
+            Some(json!({"venue": "Cardiff Bay"})),
+            [401, 403, 200],
+        ),
+        case(
+            M::POST,
+            c("/extensions"),
+            Some(json!({"organisation_id": owner, "deadline": "motions", "until": "2016-04-11"})),
+            [401, 403, 201],
+        ),
+        case(M::GET, c("/extensions"), None, [401, 403, 200]),
+        case(M::GET, "/api/v1/audit".into(), None, [401, 403, 200]),
+        case(M::GET, "/api/v1/outbox".into(), None, [401, 403, 200]),
+        case(
+            M::POST,
+            format!("/api/v1/outbox/{email_id}/retry"),
+            None,
+            [401, 403, 409],
+        ),
+        // Registrations and delegates.
+        case(
+            M::POST,
+            c("/registrations"),
+            Some(on_behalf),
+            [401, 403, 201],
+        ),
+        case(M::GET, c("/registrations"), None, [401, 200, 200]),
+        case(
+            M::GET,
+            format!("/api/v1/registrations/{reg_id}"),
+            None,
+            [401, 404, 200],
+        ),
+        case(
+            M::POST,
+            format!("/api/v1/registrations/{reg_id}/payments"),
+            Some(json!({"amount": "10.00", "method": "cheque", "reference": "chq 1"})),
+            [401, 403, 201],
+        ),
+        case(
+            M::POST,
+            format!("/api/v1/delegates/{second}/substitution"),
+            Some(json!({"name": "Substitute", "email": "sub@owner.example"})),
+            [401, 404, 200],
+        ),
+        case(
+            M::POST,
+            format!("/api/v1/delegates/{second}/cancellation"),
+            None,
+            [401, 404, 200],
+        ),
+        case(M::GET, c("/delegates.csv"), None, [401, 403, 200]),
+        case(M::GET, c("/delegates.xlsx"), None, [401, 403, 200]),
+        case(M::GET, c("/summary"), None, [401, 403, 200]),
+        // Submissions.
+        case(
+            M::POST,
+            c("/motions"),
+            Some(motion_for_owner),
+            [401, 403, 201],
+        ),
+        case(M::GET, c("/motions"), None, [401, 200, 200]),
+        case(
+            M::GET,
+            format!("/api/v1/submissions/{motion_id}"),
+            None,
+            [401, 404, 200],
+        ),
+        case(
+            M::GET,
+            format!("/api/v1/motions/{motion_id}/amendments"),
+            None,
+            [401, 404, 200],
+        ),
+        // Naming the owner is refused first (403); without a name the motion
+        // is invisible to the other organisation (404, below).
+        case(
+            M::POST,
+            format!("/api/v1/motions/{motion_id}/amendments"),
+            Some(json!({"organisation_id": owner, "body": "Amend."})),
+            [401, 403, 201],
+        ),
+        case(M::GET, c("/policy-submissions"), None, [401, 200, 200]),
+        case(
+            M::GET,
+            format!("/api/v1/submissions/{policy_id}"),
+            None,
+            [401, 404, 200],
+        ),
+        case(
+            M::POST,
+            format!("/api/v1/submissions/{policy_id}/withdrawal"),
+            None,
+            [401, 404, 200],
+        ),
+        case(M::GET, c("/cac-nominations"), None, [401, 200, 200]),
+        case(M::GET, c("/award-nominations"), None, [401, 200, 200]),
+        case(
+            M::POST,
+            format!("/api/v1/submissions/{motion_id}/review"),
+            Some(json!({"status": "accepted"})),
+            [401, 403, 200],
+        ),
+        case(M::GET, c("/motions.csv"), None, [401, 403, 200]),
+        case(M::GET, c("/cac-nominations.csv"), None, [401, 403, 200]),
+        // Unknown ids are 404 for everyone allowed to ask.
+        case(
+            M::GET,
+            format!("/api/v1/registrations/{no_such}"),
+            None,
+            [401, 404, 404],
+        ),
+        case(
+            M::GET,
+            format!("/api/v1/submissions/{no_such}"),
+            None,
+            [401, 404, 404],
+        ),
+        case(
+            M::GET,
+            format!("/api/v1/conferences/{no_such}"),
+            None,
+            [404, 404, 404],
+        ),
+    ];
+
+    for c in &cases {
+        let before = snapshot(&app, &staff, &reg_id, &conference).await;
+        let body = c.body.as_ref();
+        let anonymous = app
+            .request(c.method.clone(), &c.path, None, body, &[])
+            .await;
+        check(anonymous, c.anonymous, "anonymous", c, &secrets);
+        let res = app
+            .request(c.method.clone(), &c.path, Some(&other), body, &[])
+            .await;
+        let refused = res.status.as_u16() >= 400;
+        check(res, c.other, "other organisation", c, &secrets);
+        if c.method != M::GET && refused {
+            assert_eq!(
+                snapshot(&app, &staff, &reg_id, &conference).await,
+                before,
+                "a refused {} {} changed something",
+                c.method,
+                c.path
+            );
+        }
+        let res = app
+            .request(c.method.clone(), &c.path, Some(&staff), body, &[])
+            .await;
+        check(res, c.staff, "staff", c, &[]);
+    }
+
+    // Other organisations cannot even see an unpublished motion to amend.
+    let second_motion = app
+        .post(
+            &format!("/api/v1/conferences/{conference}/motions"),
+            Some(&owner_user),
+            &json!({"title": "Another", "body": "Private."}),
+        )
+        .await
+        .expect(201);
+    app.post(
+        &format!(
+            "/api/v1/motions/{}/amendments",
+            second_motion["id"].as_str().unwrap()
+        ),
+        Some(&other),
+        &json!({"body": "Amend."}),
+    )
+    .await
+    .problem(404, "not_found");
+
+    // Logout: anonymous is refused; a user's logout revokes only their token.
+    let spare = app.org_user(&other_org).await;
+    app.request(M::POST, "/api/v1/auth/logout", None, None, &[])
+        .await
+        .problem(401, "unauthenticated");
+    let out = app
+        .request(M::POST, "/api/v1/auth/logout", Some(&spare), None, &[])
+        .await;
+    assert_eq!(out.status.as_u16(), 204);
+    app.get("/api/v1/organisations", Some(&spare))
+        .await
+        .problem(401, "unauthenticated");
+    app.get("/api/v1/organisations", Some(&other))
+        .await
+        .expect(200);
+}
