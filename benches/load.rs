@@ -6,13 +6,20 @@
 //! cargo bench --bench load                          # SQLite, 1/8/32 clients
 //! BENCH_POSTGRES_URL=postgres://plenary:plenary@127.0.0.1:5432/plenary \
 //!   cargo bench --bench load -- --backend both --seed 100000
+//! BENCH_POSTGRES_URL=postgres://plenary:plenary@127.0.0.1:5432/plenary \
+//!   cargo bench --bench load -- --backend both --bulk 100000 --scenario exports
 //! ```
 //!
 //! Options: `--backend sqlite|postgres|both`, `--clients 1,8,32`,
-//! `--seconds 10`, `--seed N` (registrations made before measuring, to show
-//! the cost does not grow with the number already taken),
-//! `--scenario quotes,registrations,exports` (exports time one CSV and one
-//! XLSX download of every delegate; the p50 column is that download's time).
+//! `--seconds 10`, `--seed N` (registrations made through the API before
+//! measuring, to show the cost does not grow with the number already
+//! taken), `--bulk N` (N one-delegate registrations inserted straight into
+//! the database after `--seed`, without emails; see [`bulk_seed`]; the
+//! `seeded` column counts both), `--scenario quotes,registrations,exports`
+//! (exports restart the server on the seeded database, then time one CSV
+//! and one XLSX download of every delegate: the p50 column is that
+//! download's time, the peak RSS column the server's peak during that
+//! download alone, and for any scenario after it, the peak since).
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -25,6 +32,7 @@ struct Options {
     clients: Vec<usize>,
     seconds: u64,
     seed: usize,
+    bulk: usize,
     scenarios: Vec<String>,
 }
 
@@ -34,6 +42,7 @@ fn options() -> Options {
         clients: vec![1, 8, 32],
         seconds: 10,
         seed: 0,
+        bulk: 0,
         scenarios: vec!["quotes".into(), "registrations".into()],
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -55,6 +64,7 @@ fn options() -> Options {
             }
             "--seconds" => o.seconds = value.parse().expect("--seconds"),
             "--seed" => o.seed = value.parse().expect("--seed"),
+            "--bulk" => o.bulk = value.parse().expect("--bulk"),
             "--scenario" => o.scenarios = value.split(',').map(str::to_owned).collect(),
             // `cargo bench` passes `--bench`; ignore what is not ours.
             _ => {
@@ -70,7 +80,9 @@ fn options() -> Options {
 struct Server {
     child: Child,
     base: String,
-    _dir: tempfile::TempDir,
+    url: String,
+    port: u16,
+    dir: tempfile::TempDir,
     drop_db: Option<(String, String)>,
 }
 
@@ -91,6 +103,25 @@ impl Drop for Server {
 }
 
 impl Server {
+    /// A fresh server process on the same database, so that its memory
+    /// shows only what comes after.
+    async fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.child = command(&self.url, self.port, self.dir.path())
+            .arg("serve")
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        wait_ready(&self.base).await;
+    }
+
+    /// Starts the peak RSS (`VmHWM`) again from the current RSS.
+    fn reset_peak(&self) {
+        std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5")
+            .expect("reset the server's peak RSS");
+    }
+
     fn rss_kib(&self) -> (u64, u64) {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .unwrap_or_default();
@@ -135,19 +166,8 @@ async fn start(backend: &str) -> Server {
             (format!("{base}/{name}"), Some((admin.clone(), name)))
         }
     };
-    let bin = env!("CARGO_BIN_EXE_plenary");
     let port = free_port();
-    let env = |c: &mut Command| {
-        c.env("DATABASE_URL", &url)
-            .env("PLENARY_LISTEN", format!("127.0.0.1:{port}"))
-            .env("PLENARY_MAIL_DIR", dir.path().join("mail"))
-            .env("PLENARY_POOL_SIZE", "16")
-            .env("RUST_LOG", "warn")
-            .env_remove("PLENARY_CONFIG");
-    };
-    let mut create = Command::new(bin);
-    env(&mut create);
-    let out = create
+    let out = command(&url, port, dir.path())
         .args([
             "create-staff",
             "--email",
@@ -162,23 +182,44 @@ async fn start(backend: &str) -> Server {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut serve = Command::new(bin);
-    env(&mut serve);
-    let child = serve.arg("serve").stdout(Stdio::null()).spawn().unwrap();
+    let child = command(&url, port, dir.path())
+        .arg("serve")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
     let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    for _ in 0..100 {
-        if client.get(format!("{base}/readyz")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_ready(&base).await;
     Server {
         child,
         base,
-        _dir: dir,
+        url,
+        port,
+        dir,
         drop_db,
     }
+}
+
+/// `plenary` with a bench server's database, address and mail folder.
+fn command(url: &str, port: u16, dir: &std::path::Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_plenary"));
+    c.env("DATABASE_URL", url)
+        .env("PLENARY_LISTEN", format!("127.0.0.1:{port}"))
+        .env("PLENARY_MAIL_DIR", dir.join("mail"))
+        .env("PLENARY_POOL_SIZE", "16")
+        .env("RUST_LOG", "warn")
+        .env_remove("PLENARY_CONFIG");
+    c
+}
+
+async fn wait_ready(base: &str) {
+    let client = reqwest::Client::new();
+    for _ in 0..100 {
+        if client.get(format!("{base}/readyz")).send().await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the server did not become ready at {base}");
 }
 
 struct Setup {
@@ -237,6 +278,128 @@ async fn setup(client: &reqwest::Client, base: &str) -> Setup {
         token,
         conference: conference["id"].as_str().unwrap().to_owned(),
         organisations,
+    }
+}
+
+const FIRST_NAMES: [&str; 16] = [
+    "Ada",
+    "Aneurin",
+    "Bessie",
+    "Catherine",
+    "Dai",
+    "Eleanor",
+    "Gwen",
+    "Harold",
+    "Ioan",
+    "Jennie",
+    "Keir",
+    "Mary",
+    "Nye",
+    "Olive",
+    "Robert",
+    "Sian",
+];
+const SURNAMES: [&str; 16] = [
+    "Bevan",
+    "Braddock",
+    "Davies",
+    "Evans",
+    "Hardie",
+    "Jones",
+    "Lee",
+    "Lovelace",
+    "Morgan",
+    "Owen",
+    "Pankhurst",
+    "Price",
+    "Roberts",
+    "Thomas",
+    "Williams",
+    "Wilkinson",
+];
+
+/// Inserts `n` registrations of one active delegate each straight into
+/// the bench database, in one transaction: the early-bird rate, spread
+/// over the 32 organisations, a third paid (with a payment row), half
+/// dining, some with dietary and access requirements, and the conference's
+/// place counters moved to match. Rows have the shape the API writes for
+/// `--seed` (v7 UUIDs, booking references, UTC timestamps) but no emails are
+/// queued: through the API, 100,000 registrations take minutes and leave
+/// 200,000 emails for the server's sender to work through while the export
+/// is timed, which a real conference's outbox would long have sent.
+fn bulk_seed(url: &str, setup: &Setup, n: usize) {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    use plenary::db::schema::users;
+
+    let target = plenary::db::DatabaseTarget::parse(url).unwrap();
+    let mut conn = plenary::db::Manager::new(target).establish().unwrap();
+    if let plenary::db::DbConnection::Sqlite(c) = &mut conn {
+        c.batch_execute("PRAGMA busy_timeout = 10000").unwrap();
+    }
+    let staff: String = users::table
+        .filter(users::email.eq("bench@party.example"))
+        .select(users::id)
+        .first(&mut conn)
+        .unwrap();
+    let base = chrono::NaiveDate::from_ymd_opt(2099, 5, 1)
+        .unwrap()
+        .and_hms_opt(9, 0, 0)
+        .unwrap();
+    let conference = &setup.conference;
+    let (mut registrations, mut delegates, mut payments) = (Vec::new(), Vec::new(), Vec::new());
+    let mut dinners = 0;
+    for i in 0..n {
+        let registration = uuid::Uuid::now_v7().to_string();
+        let at = (base + chrono::Duration::seconds(i as i64)).format("%Y-%m-%d %H:%M:%S");
+        let dinner = i % 2 == 0;
+        let fee = if dinner { 13500 } else { 9000 };
+        dinners += usize::from(dinner);
+        let paid = if i % 3 == 0 { fee } else { 0 };
+        registrations.push(format!(
+            "('{registration}', '{conference}', '{}', 'PL-{:04}-{:04}', 'invoice', 'early', 'GBP', {fee}, {paid}, '{staff}', '{at}', '{at}')",
+            setup.organisations[i % setup.organisations.len()],
+            i / 10_000,
+            i % 10_000,
+        ));
+        delegates.push(format!(
+            "('{}', '{registration}', '{conference}', 0, '{} {}', 'd{i}@bulk.example', {dinner}, '{}', '{}', 9000, {}, {fee}, 'active', NULL, '{at}', '{at}')",
+            uuid::Uuid::now_v7(),
+            FIRST_NAMES[i % FIRST_NAMES.len()],
+            SURNAMES[(i / FIRST_NAMES.len()) % SURNAMES.len()],
+            ["", "", "vegetarian", "", "vegan", "", "halal"][i % 7],
+            if i % 20 == 0 { "wheelchair" } else { "" },
+            fee - 9000,
+        ));
+        if paid > 0 {
+            payments.push(format!(
+                "('{}', '{registration}', {paid}, 'invoice', 'bulk {i}', '{staff}', '{at}')",
+                uuid::Uuid::now_v7()
+            ));
+        }
+    }
+    let insert = |conn: &mut plenary::db::DbConnection, head: &str, rows: &[String]| {
+        for batch in rows.chunks(500) {
+            conn.batch_execute(&format!("{head} VALUES {}", batch.join(", ")))?;
+        }
+        Ok::<_, diesel::result::Error>(())
+    };
+    conn.transaction(|c| {
+        insert(c, "INSERT INTO registrations (id, conference_id, organisation_id, reference, payment_method, tier_code, currency, total_minor, amount_paid_minor, created_by, created_at, updated_at)", &registrations)?;
+        insert(c, "INSERT INTO delegates (id, registration_id, conference_id, position, name, email, dinner, dietary_requirements, access_requirements, pass_fee_minor, dinner_fee_minor, fee_minor, status, cancelled_at, created_at, updated_at)", &delegates)?;
+        insert(c, "INSERT INTO payments (id, registration_id, amount_minor, method, reference, recorded_by, created_at)", &payments)?;
+        c.batch_execute(&format!(
+            "UPDATE conferences SET places_taken = places_taken + {n}, dinners_taken = dinners_taken + {dinners} WHERE id = '{conference}'"
+        ))
+    })
+    .unwrap();
+    // PostgreSQL's autovacuum analyses tables this size soon after a load
+    // like this; analyse now so that the timing does not depend on whether
+    // it has yet. SQLite keeps no statistics unless asked, and Plenary
+    // never asks.
+    if let plenary::db::DbConnection::Postgres(c) = &mut conn {
+        c.batch_execute("ANALYZE registrations, delegates, payments")
+            .unwrap();
     }
 }
 
@@ -336,7 +499,7 @@ async fn main() {
     );
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for backend in &o.backends {
-        let server = start(backend).await;
+        let mut server = start(backend).await;
         let client = reqwest::Client::new();
         let setup = Arc::new(setup(&client, &server.base).await);
         let (idle, _) = server.rss_kib();
@@ -360,13 +523,30 @@ async fn main() {
                 s.elapsed.as_secs_f64()
             );
         }
+        if o.bulk > 0 {
+            let t = Instant::now();
+            bulk_seed(&server.url, &setup, o.bulk);
+            eprintln!(
+                "{backend}: inserted {} delegates in {:.1} s",
+                o.bulk,
+                t.elapsed().as_secs_f64()
+            );
+        }
+        let seeded = o.seed + o.bulk;
         for scenario in &o.scenarios {
             if scenario == "exports" {
+                server.restart().await;
+                let (idle, _) = server.rss_kib();
+                println!(
+                    "| {backend} | idle, restarted | 0 | {seeded} | 0 | 0 | - | - | - | {:.1} | - |",
+                    idle as f64 / 1024.0
+                );
                 for format in ["csv", "xlsx"] {
                     let url = format!(
                         "{}/api/v1/conferences/{}/delegates.{format}",
                         server.base, setup.conference
                     );
+                    server.reset_peak();
                     let t = Instant::now();
                     let res = client
                         .get(&url)
@@ -375,13 +555,22 @@ async fn main() {
                         .await
                         .unwrap();
                     let ok = res.status().is_success();
-                    let bytes = res.bytes().await.map(|b| b.len()).unwrap_or(0);
+                    let body = res.bytes().await.unwrap_or_default();
                     let secs = t.elapsed().as_secs_f64();
                     let (rss, peak) = server.rss_kib();
+                    let rows = match format {
+                        "csv" => format!(
+                            "{} rows, ",
+                            body.iter()
+                                .filter(|&&b| b == b'\n')
+                                .count()
+                                .saturating_sub(1)
+                        ),
+                        _ => String::new(),
+                    };
                     println!(
-                        "| {backend} | export {format} ({:.1} MiB) | 1 | {} | {} | {} | - | {:.0} | - | {:.1} | {:.1} |",
-                        bytes as f64 / 1048576.0,
-                        o.seed,
+                        "| {backend} | export {format} ({rows}{:.1} MiB) | 1 | {seeded} | {} | {} | - | {:.0} | - | {:.1} | {:.1} |",
+                        body.len() as f64 / 1048576.0,
                         usize::from(ok),
                         usize::from(!ok),
                         secs * 1000.0,
@@ -403,8 +592,7 @@ async fn main() {
                 .await;
                 let (rss, peak) = server.rss_kib();
                 println!(
-                    "| {backend} | {scenario} | {clients} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.1} | {:.1} |",
-                    o.seed,
+                    "| {backend} | {scenario} | {clients} | {seeded} | {} | {} | {:.0} | {:.2} | {:.2} | {:.1} | {:.1} |",
                     r.ok,
                     r.failed,
                     r.ok as f64 / r.elapsed.as_secs_f64(),

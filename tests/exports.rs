@@ -573,8 +573,8 @@ async fn file_names_use_the_conference_date(b: Backend) {
     );
 }
 
-/// More delegates than one database page, with repeated names, so the
-/// keyset pagination must neither skip nor repeat anyone.
+/// More delegates than one streamed CSV chunk, with repeated names, so the
+/// list must neither skip nor repeat anyone across chunks.
 async fn csv_pages_through_long_lists(b: Backend) {
     let app = TestApp::spawn(b).await;
     let staff = app.staff().await;

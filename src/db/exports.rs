@@ -1,8 +1,11 @@
-//! Delegate lists in keyset pages, and the per-conference summary.
+//! Delegate lists streamed from one query, and the per-conference summary.
 
 use chrono::NaiveDateTime;
+use diesel::connection::DefaultLoadingMode;
 use diesel::dsl::count;
+use diesel::pg::{Pg, PgRowByRowLoadingMode};
 use diesel::prelude::*;
+use diesel::sqlite::Sqlite;
 
 use super::schema::{delegates, organisations, registrations};
 use super::DbConnection;
@@ -42,24 +45,6 @@ pub struct ExportRecord {
     pub registered_at: NaiveDateTime,
 }
 
-/// Where the previous page ended: the sort key of its last row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cursor {
-    pub organisation: String,
-    pub name: String,
-    pub delegate_id: String,
-}
-
-impl ExportRecord {
-    pub fn cursor(&self) -> Cursor {
-        Cursor {
-            organisation: self.organisation.clone(),
-            name: self.name.clone(),
-            delegate_id: self.delegate_id.clone(),
-        }
-    }
-}
-
 impl From<ExportRecord> for ExportRow {
     fn from(r: ExportRecord) -> Self {
         ExportRow {
@@ -86,80 +71,90 @@ impl From<ExportRecord> for ExportRow {
     }
 }
 
-/// Up to `limit` delegates after `after`, ordered by organisation name,
-/// delegate name and delegate id.
-pub fn page(
-    conn: &mut DbConnection,
+/// The export query boxed for one backend: every delegate `$filter`
+/// selects in `$conference_id`, ordered by organisation name, delegate name
+/// and delegate id. A macro because each backend streams with its own
+/// loading mode, which needs the query built for that backend rather than
+/// for the multi-connection.
+macro_rules! export_query {
+    ($backend:ty, $conference_id:expr, $filter:expr) => {{
+        use delegates::dsl as d;
+        use organisations::dsl as o;
+        use registrations::dsl as r;
+        let filter: &ExportFilter = $filter;
+        let mut q = d::delegates
+            .inner_join(r::registrations.inner_join(o::organisations))
+            .filter(d::conference_id.eq($conference_id.to_owned()))
+            .select((
+                d::id,
+                d::name,
+                d::email,
+                d::dinner,
+                d::dietary_requirements,
+                d::access_requirements,
+                d::fee_minor,
+                d::status,
+                o::name,
+                o::kind,
+                o::region,
+                r::tier_code,
+                r::currency,
+                r::total_minor,
+                r::amount_paid_minor,
+                r::reference,
+                r::created_at,
+            ))
+            .order((o::name.asc(), d::name.asc(), d::id.asc()))
+            .into_boxed::<$backend>();
+        if !filter.include_cancelled {
+            q = q.filter(d::status.eq("active"));
+        }
+        if let Some(org) = &filter.organisation_id {
+            q = q.filter(r::organisation_id.eq(org.clone()));
+        }
+        if let Some(region) = &filter.region {
+            q = q.filter(o::region.eq(region.clone()));
+        }
+        if let Some(dinner) = filter.dinner {
+            q = q.filter(d::dinner.eq(dinner));
+        }
+        match filter.payment_status {
+            None => q,
+            Some(PaymentStatus::Unpaid) => q
+                .filter(r::amount_paid_minor.eq(0))
+                .filter(r::total_minor.gt(0)),
+            Some(PaymentStatus::PartPaid) => q
+                .filter(r::amount_paid_minor.gt(0))
+                .filter(r::amount_paid_minor.lt(r::total_minor)),
+            Some(PaymentStatus::Paid) => q.filter(r::amount_paid_minor.eq(r::total_minor)),
+            Some(PaymentStatus::RefundDue) => q.filter(r::amount_paid_minor.gt(r::total_minor)),
+        }
+    }};
+}
+
+/// Rows of an export as the database produces them.
+pub type Records<'c> = Box<dyn Iterator<Item = QueryResult<ExportRecord>> + 'c>;
+
+/// Every delegate `filter` selects, ordered by organisation name, delegate
+/// name and delegate id, from one query read as it runs: SQLite steps its
+/// statement, PostgreSQL sends rows in libpq's row-by-row mode, so memory
+/// stays flat however long the list. The connection is busy until the
+/// iterator is dropped.
+pub fn records<'c>(
+    conn: &'c mut DbConnection,
     conference_id: &str,
     filter: &ExportFilter,
-    after: Option<&Cursor>,
-    limit: i64,
-) -> QueryResult<Vec<ExportRecord>> {
-    use delegates::dsl as d;
-    use organisations::dsl as o;
-    use registrations::dsl as r;
-    let mut q = d::delegates
-        .inner_join(r::registrations.inner_join(o::organisations))
-        .filter(d::conference_id.eq(conference_id.to_owned()))
-        .select((
-            d::id,
-            d::name,
-            d::email,
-            d::dinner,
-            d::dietary_requirements,
-            d::access_requirements,
-            d::fee_minor,
-            d::status,
-            o::name,
-            o::kind,
-            o::region,
-            r::tier_code,
-            r::currency,
-            r::total_minor,
-            r::amount_paid_minor,
-            r::reference,
-            r::created_at,
-        ))
-        .order((o::name.asc(), d::name.asc(), d::id.asc()))
-        .limit(limit)
-        .into_boxed();
-    if !filter.include_cancelled {
-        q = q.filter(d::status.eq("active"));
-    }
-    if let Some(org) = &filter.organisation_id {
-        q = q.filter(r::organisation_id.eq(org.clone()));
-    }
-    if let Some(region) = &filter.region {
-        q = q.filter(o::region.eq(region.clone()));
-    }
-    if let Some(dinner) = filter.dinner {
-        q = q.filter(d::dinner.eq(dinner));
-    }
-    q = match filter.payment_status {
-        None => q,
-        Some(PaymentStatus::Unpaid) => q
-            .filter(r::amount_paid_minor.eq(0))
-            .filter(r::total_minor.gt(0)),
-        Some(PaymentStatus::PartPaid) => q
-            .filter(r::amount_paid_minor.gt(0))
-            .filter(r::amount_paid_minor.lt(r::total_minor)),
-        Some(PaymentStatus::Paid) => q.filter(r::amount_paid_minor.eq(r::total_minor)),
-        Some(PaymentStatus::RefundDue) => q.filter(r::amount_paid_minor.gt(r::total_minor)),
-    };
-    if let Some(c) = after {
-        q = q.filter(
-            o::name
-                .gt(c.organisation.clone())
-                .or(o::name
-                    .eq(c.organisation.clone())
-                    .and(d::name.gt(c.name.clone())))
-                .or(o::name
-                    .eq(c.organisation.clone())
-                    .and(d::name.eq(c.name.clone()))
-                    .and(d::id.gt(c.delegate_id.clone()))),
-        );
-    }
-    q.load(conn)
+) -> QueryResult<Records<'c>> {
+    Ok(match conn {
+        DbConnection::Sqlite(c) => Box::new(
+            export_query!(Sqlite, conference_id, filter)
+                .load_iter::<ExportRecord, DefaultLoadingMode>(c)?,
+        ),
+        DbConnection::Postgres(c) => Box::new(
+            export_query!(Pg, conference_id, filter)
+                .load_iter::<ExportRecord, PgRowByRowLoadingMode>(c)?,
+        ),
+    })
 }
 
 pub fn organisation_exists(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
@@ -242,7 +237,7 @@ pub fn for_each_balance(
     let rows = r::registrations
         .filter(r::conference_id.eq(conference_id))
         .select((r::total_minor, r::amount_paid_minor))
-        .load_iter::<(i64, i64), diesel::connection::DefaultLoadingMode>(conn)?;
+        .load_iter::<(i64, i64), DefaultLoadingMode>(conn)?;
     for row in rows {
         let (total, paid) = row?;
         each(total, paid);

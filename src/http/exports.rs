@@ -1,22 +1,21 @@
-//! Staff exports: delegate lists as CSV (streamed page by page) and XLSX,
-//! and a conference summary.
-
-use std::sync::Arc;
+//! Staff exports: delegate lists as CSV (streamed as the query runs) and
+//! XLSX, and a conference summary.
 
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono_tz::Tz;
-use futures_util::stream::{self, Stream};
+use futures_util::stream::{self, Stream, StreamExt};
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::error::{ApiError, ApiResult, Problem};
 use super::extract::Staff;
 use crate::app::AppState;
-use crate::db::exports::{self as q, Cursor, ExportFilter, ExportRecord};
+use crate::db::exports::{self as q, ExportFilter, ExportRecord};
 use crate::db::{self, DbConnection};
 use crate::domain::export::{self, ExportRow, ListName, MoneyTotals, COLUMNS};
 use crate::domain::money::Money;
@@ -24,8 +23,11 @@ use crate::domain::registration::PaymentStatus;
 use crate::domain::values::Region;
 use crate::domain::{deadlines, Problems};
 
-/// Rows fetched from the database per page.
-const PAGE_SIZE: i64 = 1000;
+/// CSV bytes gathered before they are handed to the response.
+const CSV_CHUNK_BYTES: usize = 64 * 1024;
+/// CSV chunks queued between the database thread and a slow client: with
+/// [`CSV_CHUNK_BYTES`], what bounds the memory of an export.
+const CSV_CHUNKS_QUEUED: usize = 4;
 const CSV_TYPE: &str = "text/csv; charset=utf-8";
 const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 /// Column widths of the XLSX export, in characters, in column order.
@@ -128,7 +130,7 @@ fn parse_filter(query_string: &str, regions: &[String]) -> Result<ExportFilter, 
     })
 }
 
-/// What every page of one export needs.
+/// What writing one export needs.
 struct Export {
     conference_id: String,
     filter: ExportFilter,
@@ -137,14 +139,14 @@ struct Export {
     file_name: String,
 }
 
-/// Checks the conference and filter, and reads the first page (so that
-/// errors still get a proper status before any byte is sent).
+/// Checks the conference and filter before any byte is sent, so that
+/// errors still get a proper status.
 async fn start(
     state: &AppState,
     req: &HttpRequest,
     id: uuid::Uuid,
     extension: &'static str,
-) -> ApiResult<(Export, Vec<ExportRecord>)> {
+) -> ApiResult<Export> {
     let filter = parse_filter(req.query_string(), &state.settings.regions)?;
     let conference_id = id.to_string();
     let now = state.now();
@@ -167,17 +169,13 @@ async fn start(
                 deadlines::local_date(now, spec.timezone),
                 extension,
             );
-            let first = q::page(conn, &conference_id, &filter, None, PAGE_SIZE)?;
-            Ok((
-                Export {
-                    conference_id,
-                    filter,
-                    timezone: spec.timezone,
-                    currency: spec.currency,
-                    file_name,
-                },
-                first,
-            ))
+            Ok(Export {
+                conference_id,
+                filter,
+                timezone: spec.timezone,
+                currency: spec.currency,
+                file_name,
+            })
         })
         .await
 }
@@ -189,84 +187,76 @@ fn attachment(file_name: &str) -> (header::HeaderName, String) {
     )
 }
 
-/// The next cursor, if the page was full (there may be more).
-fn next_after(rows: &[ExportRecord]) -> Option<Cursor> {
-    (rows.len() as i64 == PAGE_SIZE)
-        .then(|| rows.last().map(ExportRecord::cursor))
-        .flatten()
+type Chunk = Result<Bytes, ApiError>;
+
+/// A CSV writer into a buffer for one chunk that starts with `prefix`.
+fn csv_writer(prefix: &[u8]) -> csv::Writer<Vec<u8>> {
+    // The writer hands over its own 8 KiB buffer when full, so a chunk ends
+    // at most that far past CSV_CHUNK_BYTES.
+    let mut out = Vec::with_capacity(CSV_CHUNK_BYTES + 16 * 1024);
+    out.extend_from_slice(prefix);
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out)
 }
 
-fn csv_chunk(
-    export: &Export,
-    rows: Vec<ExportRecord>,
-    with_header: bool,
-) -> Result<Bytes, ApiError> {
-    let mut out = Vec::with_capacity(rows.len() * 256 + 256);
-    if with_header {
-        out.extend_from_slice("\u{feff}".as_bytes());
-    }
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(out);
-    let csv_error = |e: csv::Error| ApiError::Internal(e.into());
-    if with_header {
-        w.write_record(COLUMNS).map_err(csv_error)?;
-    }
-    for rec in rows {
-        w.write_record(ExportRow::from(rec).cells(export.timezone))
-            .map_err(csv_error)?;
-    }
+fn csv_bytes(w: csv::Writer<Vec<u8>>) -> Result<Bytes, ApiError> {
     w.into_inner()
         .map(Bytes::from)
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("CSV buffer: {e}")))
 }
 
-enum Step {
-    First(Vec<ExportRecord>),
-    After(Cursor),
-    Done,
+/// Writes the whole CSV (BOM, header, rows) into `chunks` as the query
+/// runs, about [`CSV_CHUNK_BYTES`] at a time, waiting while the queue is
+/// full. Stops early, and quietly, when the client has gone (the queue is
+/// closed).
+fn write_csv(
+    conn: &mut DbConnection,
+    export: &Export,
+    chunks: &mpsc::Sender<Chunk>,
+) -> Result<(), ApiError> {
+    let csv_error = |e: csv::Error| ApiError::Internal(e.into());
+    let mut w = csv_writer("\u{feff}".as_bytes());
+    w.write_record(COLUMNS).map_err(csv_error)?;
+    for rec in q::records(conn, &export.conference_id, &export.filter)? {
+        w.write_record(ExportRow::from(rec?).cells(export.timezone))
+            .map_err(csv_error)?;
+        if w.get_ref().len() >= CSV_CHUNK_BYTES {
+            let full = std::mem::replace(&mut w, csv_writer(&[]));
+            if chunks.blocking_send(Ok(csv_bytes(full)?)).is_err() {
+                return Ok(());
+            }
+        }
+    }
+    // A closed queue here too means the client has gone: nothing to do.
+    let _ = chunks.blocking_send(Ok(csv_bytes(w)?));
+    Ok(())
 }
 
-/// The CSV body: the BOM and header with the first page, then one chunk
-/// per page, each page read when the client is ready for it.
-fn csv_body(
-    state: AppState,
-    export: Export,
-    first: Vec<ExportRecord>,
-) -> impl Stream<Item = Result<Bytes, ApiError>> {
-    let export = Arc::new(export);
-    stream::unfold(Step::First(first), move |step| {
-        let (state, export) = (state.clone(), export.clone());
-        async move {
-            let (rows, with_header) = match step {
-                Step::Done => return None,
-                Step::First(rows) => (rows, true),
-                Step::After(cursor) => {
-                    let e = export.clone();
-                    let page = state
-                        .db(move |conn| {
-                            Ok(q::page(
-                                conn,
-                                &e.conference_id,
-                                &e.filter,
-                                Some(&cursor),
-                                PAGE_SIZE,
-                            )?)
-                        })
-                        .await;
-                    match page {
-                        Ok(rows) => (rows, false),
-                        Err(e) => {
-                            tracing::error!(error = %e, "CSV export stopped");
-                            return Some((Err(e), Step::Done));
-                        }
-                    }
-                }
-            };
-            let next = next_after(&rows).map_or(Step::Done, Step::After);
-            Some((csv_chunk(&export, rows, with_header), next))
+/// The CSV body: written on a blocking thread with one connection and one
+/// query, and handed over through a short queue, so memory stays flat and
+/// a slow client slows the query down rather than filling memory. Waits
+/// for the first chunk, so that a failing query is still a proper error
+/// response; a failure later ends the body with an error, which aborts the
+/// transfer rather than sending a file that looks complete.
+async fn csv_body(state: AppState, export: Export) -> ApiResult<impl Stream<Item = Chunk>> {
+    let (tx, mut rx) = mpsc::channel::<Chunk>(CSV_CHUNKS_QUEUED);
+    actix_web::rt::spawn(async move {
+        let chunks = tx.clone();
+        if let Err(e) = state
+            .db(move |conn| write_csv(conn, &export, &chunks))
+            .await
+        {
+            tracing::error!(error = %e, "CSV export stopped");
+            // A closed queue means the client has gone: nobody to tell.
+            let _ = tx.send(Err(e)).await;
         }
-    })
+    });
+    let first = rx
+        .recv()
+        .await
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("CSV export ended unwritten")))??;
+    Ok(stream::once(async { Ok(first) }).chain(stream::poll_fn(move |cx| rx.poll_recv(cx))))
 }
 
 /// Delegate list as CSV (staff).
@@ -295,9 +285,9 @@ pub async fn delegates_csv(
     id: web::Path<uuid::Uuid>,
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let (export, first) = start(&state, &req, id.into_inner(), "csv").await?;
+    let export = start(&state, &req, id.into_inner(), "csv").await?;
     let disposition = attachment(&export.file_name);
-    let body = csv_body(state.get_ref().clone(), export, first);
+    let body = csv_body(state.get_ref().clone(), export).await?;
     Ok(HttpResponse::Ok()
         .content_type(CSV_TYPE)
         .insert_header(disposition)
@@ -355,13 +345,9 @@ fn write_xlsx_row(
     Ok(())
 }
 
-/// The whole workbook, written page by page on one connection in a
-/// blocking task; the sheet is kept on disk while it is written.
-fn build_xlsx(
-    conn: &mut DbConnection,
-    export: &Export,
-    first: Vec<ExportRecord>,
-) -> Result<Vec<u8>, ApiError> {
+/// The whole workbook, written from one query as it runs, in a blocking
+/// task; the sheet is kept on disk while it is written.
+fn build_xlsx(conn: &mut DbConnection, export: &Export) -> Result<Vec<u8>, ApiError> {
     let mut workbook = Workbook::new();
     let bold = Format::new().set_bold();
     let money = Format::new().set_num_format(export::money_format(&export.currency));
@@ -380,21 +366,9 @@ fn build_xlsx(
     }
     sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
     let mut row = 0u32;
-    let mut rows = first;
-    loop {
-        let next = next_after(&rows);
-        for rec in rows {
-            row += 1;
-            write_xlsx_row(sheet, row, export, rec, &money, &datetime).map_err(xlsx_error)?;
-        }
-        let Some(cursor) = next else { break };
-        rows = q::page(
-            conn,
-            &export.conference_id,
-            &export.filter,
-            Some(&cursor),
-            PAGE_SIZE,
-        )?;
+    for rec in q::records(conn, &export.conference_id, &export.filter)? {
+        row += 1;
+        write_xlsx_row(sheet, row, export, rec?, &money, &datetime).map_err(xlsx_error)?;
     }
     sheet
         .autofilter(0, 0, row, (COLUMNS.len() - 1) as u16)
@@ -429,11 +403,9 @@ pub async fn delegates_xlsx(
     id: web::Path<uuid::Uuid>,
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let (export, first) = start(&state, &req, id.into_inner(), "xlsx").await?;
+    let export = start(&state, &req, id.into_inner(), "xlsx").await?;
     let disposition = attachment(&export.file_name);
-    let bytes = state
-        .db(move |conn| build_xlsx(conn, &export, first))
-        .await?;
+    let bytes = state.db(move |conn| build_xlsx(conn, &export)).await?;
     Ok(HttpResponse::Ok()
         .content_type(XLSX_TYPE)
         .insert_header(disposition)
