@@ -40,15 +40,14 @@ impl AppState {
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
     }
 
-    /// Like [`AppState::db`], inside one transaction: committed before the
-    /// response, rolled back entirely on any error.
+    /// Like [`AppState::db`], inside one write transaction: committed before
+    /// the response, rolled back entirely on any error.
     pub async fn tx<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     {
-        use diesel::Connection;
-        self.db(move |conn| conn.transaction(f)).await
+        self.db(move |conn| db::write_transaction(conn, f)).await
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {

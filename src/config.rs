@@ -28,6 +28,7 @@ pub struct Settings {
     pub login_max_failures: u32,
     pub login_lockout_secs: u64,
     pub body_limit_bytes: usize,
+    pub json_max_depth: usize,
     pub request_timeout_secs: u64,
     pub max_delegates_per_registration: usize,
     pub regions: Vec<String>,
@@ -81,6 +82,7 @@ impl Settings {
             ("token_ttl_hours", self.token_ttl_hours as u64),
             ("login_max_failures", self.login_max_failures as u64),
             ("body_limit_bytes", self.body_limit_bytes as u64),
+            ("json_max_depth", self.json_max_depth as u64),
             ("request_timeout_secs", self.request_timeout_secs),
             (
                 "max_delegates_per_registration",

@@ -11,6 +11,7 @@ backend_tests!(
     price_is_fixed_at_receipt_at_the_tier_boundary,
     registration_deadline_extensions_and_overrides,
     capacity_holds_under_concurrency,
+    concurrent_changes_never_fail,
     cancelled_places_are_freed,
     idempotency_key_replays_the_first_response,
     payments_drive_payment_status,
@@ -295,6 +296,55 @@ async fn capacity_holds_under_concurrency(b: Backend) {
         .await
         .unwrap();
     assert_eq!((places, seats), (sold as i32, dinners));
+}
+
+/// Cancellations and substitutions read before they write; racing them
+/// against registrations (and the email sender's writes) must never end in
+/// a 500 such as SQLite's "database is locked".
+async fn concurrent_changes_never_fail(b: Backend) {
+    let f = std::sync::Arc::new(fixture(b, json!({})).await);
+    let mut delegates = Vec::new();
+    for i in 0..12 {
+        let r = f
+            .register(
+                &f.member,
+                json!({"payment_method": "online", "delegates": [delegate(&format!("Early {i}"), true)]}),
+            )
+            .await
+            .expect(201);
+        delegates.push(r["delegates"][0]["id"].as_str().unwrap().to_owned());
+    }
+    let mut tasks = Vec::new();
+    for (i, id) in delegates.into_iter().enumerate() {
+        let change = f.clone();
+        tasks.push(tokio::spawn(async move {
+            let f = change;
+            let (path, body) = if i % 2 == 0 {
+                (format!("/api/v1/delegates/{id}/cancellation"), None)
+            } else {
+                (
+                    format!("/api/v1/delegates/{id}/substitution"),
+                    Some(json!({"name": format!("Stand-in {i}"), "email": "stand-in@delegates.example"})),
+                )
+            };
+            let res = f
+                .app
+                .request(reqwest::Method::POST, &path, Some(&f.member), body.as_ref(), &[])
+                .await;
+            (res.status.as_u16(), res.text)
+        }));
+        let register = f.clone();
+        tasks.push(tokio::spawn(async move {
+            let f = register;
+            let body = json!({"payment_method": "online", "delegates": [delegate(&format!("Late {i}"), false)]});
+            let res = f.register(&f.member, body).await;
+            (res.status.as_u16(), res.text)
+        }));
+    }
+    for t in tasks {
+        let (status, text) = t.await.unwrap();
+        assert!(matches!(status, 200 | 201), "{status}: {text}");
+    }
 }
 
 async fn cancelled_places_are_freed(b: Backend) {

@@ -13,7 +13,7 @@ pub mod users;
 
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::r2d2::{self, CustomizeConnection, ManageConnection, Pool, PooledConnection};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -162,6 +162,35 @@ pub fn connect(url: &str, pool_size: u32) -> Result<(DbPool, DatabaseTarget), Se
         .connection_customizer(Box::new(SqlitePragmas))
         .build(Manager::new(target.clone()))?;
     Ok((pool, target))
+}
+
+/// Runs `f` in a transaction that may write. On SQLite it begins with
+/// `BEGIN IMMEDIATE`, taking the write lock (waiting up to `busy_timeout`)
+/// before the first read: a deferred transaction that read first and then
+/// writes after another connection committed fails at once with "database
+/// is locked", since SQLite cannot upgrade its stale snapshot.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<DieselError>,
+{
+    type Tx = <DbConnection as Connection>::TransactionManager;
+    match conn {
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Postgres(_) => Tx::begin_transaction(conn)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            Tx::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => match Tx::rollback_transaction(conn) {
+            Ok(()) | Err(DieselError::BrokenTransactionManager) => Err(e),
+            Err(rollback) => Err(rollback.into()),
+        },
+    }
 }
 
 /// Takes the conference's write lock first thing in a transaction: a write

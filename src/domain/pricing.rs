@@ -20,10 +20,16 @@ pub struct PriceTier {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PriceTable(Vec<PriceTier>);
 
+/// Tiers in one table: far more than any conference's early-bird, standard
+/// and late rates, and few enough that every quote can scan them.
+pub const MAX_TIERS: usize = 20;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TierError {
     #[error("at least one price tier is required")]
     Empty,
+    #[error("at most {MAX_TIERS} price tiers")]
+    TooMany,
     #[error("exactly one tier, the last, must have no `until` date")]
     OpenEnded,
     #[error("tiers must be ordered by strictly increasing `until` dates")]
@@ -37,6 +43,9 @@ impl PriceTable {
         let Some((last, rest)) = tiers.split_last() else {
             return Err(TierError::Empty);
         };
+        if tiers.len() > MAX_TIERS {
+            return Err(TierError::TooMany);
+        }
         if last.until.is_some() || rest.iter().any(|t| t.until.is_none()) {
             return Err(TierError::OpenEnded);
         }

@@ -9,6 +9,7 @@ pub mod extensions;
 pub mod extract;
 pub mod health;
 pub mod idempotency;
+pub mod limits;
 pub mod openapi;
 pub mod organisations;
 pub mod outbox;
@@ -47,6 +48,8 @@ pub fn app(
     >,
 > {
     let limit = state.settings.body_limit_bytes;
+    let max_depth = state.settings.json_max_depth;
+    let body_timeout = std::time::Duration::from_secs(state.settings.request_timeout_secs);
     api_routes(
         App::new()
             .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi_document()))
@@ -72,6 +75,7 @@ pub fn app(
     )
     .into_app()
     .default_service(web::to(not_found))
+    .wrap_fn(move |req, srv| limits::guard_body(req, srv, max_depth, body_timeout))
     .wrap_fn(log_request)
 }
 
@@ -119,6 +123,8 @@ fn json_error(e: JsonPayloadError, limit: usize) -> ApiError {
             ApiError::PayloadTooLarge(limit)
         }
         JsonPayloadError::Deserialize(e) => ApiError::Malformed(format!("invalid JSON body: {e}")),
+        JsonPayloadError::Payload(e) => limits::refusal(&e)
+            .unwrap_or_else(|| ApiError::Malformed(format!("invalid JSON body: {e}"))),
         other => ApiError::Malformed(format!("invalid JSON body: {other}")),
     }
 }
