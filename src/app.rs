@@ -40,14 +40,18 @@ impl AppState {
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
     }
 
-    /// Like [`AppState::db`], inside one write transaction: committed before
-    /// the response, rolled back entirely on any error.
+    /// Like [`AppState::db`], inside one write transaction (queued behind
+    /// this process's other writers on SQLite): committed before the
+    /// response, rolled back entirely on any error.
     pub async fn tx<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     {
-        self.db(move |conn| db::write_transaction(conn, f)).await
+        let pool = self.pool.clone();
+        web::block(move || pool.write(f))
+            .await
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {

@@ -11,6 +11,7 @@ pub mod schema;
 pub mod submissions;
 pub mod users;
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -29,8 +30,47 @@ pub enum DbConnection {
     Sqlite(SqliteConnection),
 }
 
-pub type DbPool = Pool<Manager>;
 pub type PooledConn = PooledConnection<Manager>;
+
+/// The connection pool, and on SQLite the queue of writers.
+///
+/// SQLite lets one connection write at a time; a writer that finds the lock
+/// taken sleeps in SQLite's busy handler (1, 2, 5, 10 … ms) and retries, so
+/// under load the lock sits idle between sleeps and unlucky writers wait
+/// far longer than their turn. Writers from this process instead queue on
+/// a mutex and take the lock the moment it is released. Writers from other
+/// processes (a second instance, the CLI) still meet the busy handler.
+#[derive(Clone)]
+pub struct DbPool {
+    pool: Pool<Manager>,
+    writers: Option<Arc<Mutex<()>>>,
+}
+
+impl DbPool {
+    pub fn get(&self) -> Result<PooledConn, r2d2::PoolError> {
+        self.pool.get()
+    }
+
+    pub fn get_timeout(&self, timeout: Duration) -> Result<PooledConn, r2d2::PoolError> {
+        self.pool.get_timeout(timeout)
+    }
+
+    /// Runs `f` in a write transaction (see [`write_transaction`]), after
+    /// the writers queued before it. The turn is taken before the
+    /// connection, so queued writers never hold pooled connections.
+    pub fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E>,
+        E: From<DieselError> + From<r2d2::PoolError>,
+    {
+        let _turn = self
+            .writers
+            .as_ref()
+            .map(|w| w.lock().unwrap_or_else(PoisonError::into_inner));
+        let mut conn = self.pool.get()?;
+        write_transaction(&mut conn, f)
+    }
+}
 
 /// Which backend a `DATABASE_URL` names, decided by its scheme alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,7 +201,8 @@ pub fn connect(url: &str, pool_size: u32) -> Result<(DbPool, DatabaseTarget), Se
         .connection_timeout(Duration::from_secs(10))
         .connection_customizer(Box::new(SqlitePragmas))
         .build(Manager::new(target.clone()))?;
-    Ok((pool, target))
+    let writers = target.is_sqlite().then(|| Arc::new(Mutex::new(())));
+    Ok((DbPool { pool, writers }, target))
 }
 
 /// Runs `f` in a transaction that may write. On SQLite it begins with

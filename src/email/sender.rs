@@ -167,7 +167,7 @@ impl Sender {
                 let lease_until = now + chrono::Duration::seconds(LEASE_SECS);
                 let claim_token = token.clone();
                 let row = match self
-                    .db(move |c| outbox::claim(c, &id, &claim_token, now, lease_until))
+                    .write(move |c| outbox::claim(c, &id, &claim_token, now, lease_until))
                     .await
                 {
                     Ok(Some(row)) => row,
@@ -204,7 +204,7 @@ impl Sender {
         let recorded = match &outcome {
             Ok(()) => {
                 tracing::info!(email_id = %id, kind = %row.kind, "email sent");
-                self.db(move |c| outbox::mark_sent(c, &id, &token, now))
+                self.write(move |c| outbox::mark_sent(c, &id, &token, now))
                     .await
             }
             Err(error) => {
@@ -217,7 +217,7 @@ impl Sender {
                     error = %failure.error,
                     "email not sent"
                 );
-                self.db(move |c| outbox::mark_failed(c, &id, &token, &failure, now))
+                self.write(move |c| outbox::mark_failed(c, &id, &token, &failure, now))
                     .await
             }
         };
@@ -304,6 +304,17 @@ impl Sender {
             Ok(f(&mut conn)?)
         })
         .await?
+    }
+
+    /// Like `db`, as a write transaction in turn with the app's writers.
+    async fn write<T, F>(&self, f: F) -> anyhow::Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> diesel::QueryResult<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || pool.write(|c| Ok(f(c)?)))
+            .await?
     }
 }
 
