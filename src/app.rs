@@ -59,6 +59,30 @@ impl AppState {
     }
 }
 
+/// Checkpoints SQLite's write-ahead log every second for as long as the
+/// server lives (see [`DbPool::checkpoint`]).
+fn spawn_checkpoints(pool: DbPool, server_alive: std::sync::Weak<()>) {
+    if !pool.is_sqlite() {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(1));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            if server_alive.strong_count() == 0 {
+                break;
+            }
+            let pool = pool.clone();
+            match tokio::task::spawn_blocking(move || pool.checkpoint()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "WAL checkpoint failed"),
+                Err(e) => tracing::warn!(error = %e, "WAL checkpoint task failed"),
+            }
+        }
+    });
+}
+
 pub struct Application {
     server: Server,
     port: u16,
@@ -88,10 +112,12 @@ impl Application {
         )?
         .spawn();
         let sender_alive = sender.keep_alive();
+        let server_alive = Arc::new(());
+        spawn_checkpoints(state.pool.clone(), Arc::downgrade(&server_alive));
         let app_state = state.clone();
         let timeout = Duration::from_secs(state.settings.request_timeout_secs);
         let server = HttpServer::new(move || {
-            let _ = &sender_alive;
+            let _ = (&sender_alive, &server_alive);
             crate::http::app(app_state.clone())
         })
         .client_request_timeout(timeout)

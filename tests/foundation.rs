@@ -493,3 +493,40 @@ async fn errors_are_problem_json(b: Backend) {
         .await
         .problem(404, "not_found");
 }
+
+/// Pooled SQLite connections never checkpoint on commit; the server copies
+/// the write-ahead log back into the database file every second instead, so
+/// the main file alone soon holds every committed write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_wal_is_checkpointed_in_the_background() {
+    use diesel::dsl::count_star;
+    use diesel::{Connection, QueryDsl, RunQueryDsl, SqliteConnection};
+    use plenary::db::schema::organisations;
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let staff = app.staff().await;
+    for i in 0..20 {
+        app.organisation(&staff, &format!("Party {i}"), "Wales")
+            .await;
+    }
+    let path = app.database_url.trim_start_matches("sqlite://").to_owned();
+    let copies = tempfile::tempdir().unwrap();
+    let mut in_main_file = 0;
+    for attempt in 0..30 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        // The main file alone, without its write-ahead log.
+        let copy = copies.path().join(format!("copy-{attempt}.db"));
+        std::fs::copy(&path, &copy).unwrap();
+        let mut conn = SqliteConnection::establish(copy.to_str().unwrap()).unwrap();
+        in_main_file = organisations::table
+            .select(count_star())
+            .get_result::<i64>(&mut conn)
+            .unwrap_or(0);
+        if in_main_file == 20 {
+            break;
+        }
+    }
+    assert_eq!(
+        in_main_file, 20,
+        "the background checkpoint copied the log back"
+    );
+}

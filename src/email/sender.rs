@@ -313,8 +313,7 @@ impl Sender {
         F: FnOnce(&mut DbConnection) -> diesel::QueryResult<T> + Send + 'static,
     {
         let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || pool.write(|c| Ok(f(c)?)))
-            .await?
+        tokio::task::spawn_blocking(move || pool.write(|c| Ok(f(c)?))).await?
     }
 }
 

@@ -44,4 +44,4 @@ CREATE INDEX submissions_conference ON submissions (conference_id, kind, id);
 CREATE INDEX submissions_organisation ON submissions (organisation_id, conference_id, kind, id);
 CREATE INDEX submissions_motion ON submissions (motion_id, id);
 CREATE INDEX submissions_delegate ON submissions (delegate_id);
-CREATE INDEX outbox_submission_id ON outbox (submission_id);
+CREATE INDEX outbox_submission_id ON outbox (submission_id) WHERE submission_id IS NOT NULL;
