@@ -89,6 +89,42 @@ pub fn add_taken(
         .map(|_| ())
 }
 
+/// Takes places and dinner seats if the caps (as they stand at this
+/// instant) allow, in one conditional update of the conference's counters;
+/// false if they do not. Run it last in the registration's transaction:
+/// the row lock it takes (PostgreSQL) is then held only while committing,
+/// and a writer waiting for it re-checks the caps against the committed
+/// counters, so no interleaving can oversell.
+pub fn reserve(
+    conn: &mut DbConnection,
+    conference_id: &str,
+    places: i32,
+    dinners: i32,
+) -> QueryResult<bool> {
+    use conferences::dsl as c;
+    let n = diesel::update(
+        c::conferences
+            .filter(c::id.eq(conference_id))
+            .filter(
+                c::capacity
+                    .is_null()
+                    .or((c::places_taken + places).le(c::capacity.assume_not_null())),
+            )
+            .filter(
+                c::dinner_capacity
+                    .is_null()
+                    .or((c::dinners_taken + dinners).le(c::dinner_capacity.assume_not_null())),
+            ),
+    )
+    .set((
+        c::places_taken.eq(c::places_taken + places),
+        c::dinners_taken.eq(c::dinners_taken + dinners),
+        c::lock_version.eq(c::lock_version + 1),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
 pub fn reference_exists(conn: &mut DbConnection, reference: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         registrations::table.filter(registrations::reference.eq(reference)),

@@ -160,6 +160,41 @@ fn lock_and_load(
     db::conferences::get(conn, conference_id)?.ok_or(ApiError::NotFound)
 }
 
+/// Why `reserve` refused, told against the caps and counts as they stand.
+fn capacity_refusal(
+    conn: &mut DbConnection,
+    conference_id: &str,
+    places: u32,
+    dinners: u32,
+) -> ApiError {
+    let explained = (|| -> Result<Option<String>, ApiError> {
+        let spec = db::conferences::get(conn, conference_id)?
+            .ok_or(ApiError::NotFound)?
+            .spec;
+        let (places_taken, dinners_taken) = regs::taken(conn, conference_id)?;
+        Ok(
+            rules::check_capacity("places", spec.capacity, places_taken as u32, places)
+                .and_then(|()| {
+                    rules::check_capacity(
+                        "dinner seats",
+                        spec.dinner_capacity,
+                        dinners_taken as u32,
+                        dinners,
+                    )
+                })
+                .err()
+                .map(|e| e.to_string()),
+        )
+    })();
+    match explained {
+        Ok(Some(detail)) => ApiError::CapacityReached(detail),
+        Ok(None) => ApiError::CapacityReached(
+            "the places or dinner seats left were fewer than asked".into(),
+        ),
+        Err(e) => e,
+    }
+}
+
 fn load_registration(conn: &mut DbConnection, id: &str) -> Result<Registration, ApiError> {
     regs::get(conn, id)?.ok_or(ApiError::NotFound)
 }
@@ -218,7 +253,9 @@ pub async fn create_registration(
         &req,
         StatusCode::CREATED,
         move |conn| {
-            let conference = lock_and_load(conn, &conference_id)?;
+            // Read, not locked: the caps are enforced by `reserve` at the end.
+            let conference =
+                db::conferences::get(conn, &conference_id)?.ok_or(ApiError::NotFound)?;
             let organisation = db::organisations::get(conn, &organisation_id)?
                 .ok_or_else(|| ApiError::validation("organisation_id", "no such organisation"))?;
             deadline::enforce(
@@ -239,17 +276,6 @@ pub async fn create_registration(
 
             let places = delegates.len() as u32;
             let dinners = delegates.iter().filter(|d| d.dinner).count() as u32;
-            let (places_taken, dinners_taken) = regs::taken(conn, &conference.id)?;
-            rules::check_capacity("places", spec.capacity, places_taken as u32, places)
-                .and_then(|()| {
-                    rules::check_capacity(
-                        "dinner seats",
-                        spec.dinner_capacity,
-                        dinners_taken as u32,
-                        dinners,
-                    )
-                })
-                .map_err(|e| ApiError::CapacityReached(e.to_string()))?;
 
             let ts = now.naive_utc();
             let registration_id = uuid::Uuid::now_v7().to_string();
@@ -294,7 +320,6 @@ pub async fn create_registration(
                 })
                 .collect();
             regs::insert(conn, &row, &rows)?;
-            regs::add_taken(conn, &conference.id, places as i32, dinners as i32)?;
             let registration = Registration {
                 row,
                 delegates: rows,
@@ -306,6 +331,9 @@ pub async fn create_registration(
                 now: ts,
             }
             .registered(conn, &payee)?;
+            if !regs::reserve(conn, &conference.id, places as i32, dinners as i32)? {
+                return Err(capacity_refusal(conn, &conference.id, places, dinners));
+            }
             Ok(RegistrationView::from(&registration))
         },
     )
