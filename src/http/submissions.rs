@@ -39,24 +39,14 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(get_submission);
 }
 
-/// Fields every submission request may carry besides its own.
-#[derive(Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
-pub struct OnBehalf {
-    /// Staff must name the submitting organisation; organisation users
-    /// submit for their own and may omit it.
-    #[schema(value_type = Option<String>, format = Uuid)]
-    pub organisation_id: Option<String>,
-    /// Staff only: accept after the deadline (audited).
-    #[serde(default)]
-    pub late_override: bool,
-}
-
+/// A motion or a policy submission.
 #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CreateMotion {
+pub struct CreateTitled {
     /// 1 to 200 characters.
     pub title: String,
-    /// Within the conference's `motion_word_limit`.
+    /// Within the conference's word limit for the kind
+    /// (`motion_word_limit`, `policy_word_limit`), if it sets one.
     pub body: String,
     #[schema(value_type = Option<String>, format = Uuid)]
     pub organisation_id: Option<String>,
@@ -68,19 +58,6 @@ pub struct CreateMotion {
 #[serde(deny_unknown_fields)]
 pub struct CreateAmendment {
     /// Within the conference's `amendment_word_limit`, if set.
-    pub body: String,
-    #[schema(value_type = Option<String>, format = Uuid)]
-    pub organisation_id: Option<String>,
-    #[serde(default)]
-    pub late_override: bool,
-}
-
-#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreatePolicySubmission {
-    /// 1 to 200 characters.
-    pub title: String,
-    /// Within the conference's `policy_word_limit`, if set.
     pub body: String,
     #[schema(value_type = Option<String>, format = Uuid)]
     pub organisation_id: Option<String>,
@@ -456,6 +433,34 @@ fn request(body: &impl Serialize) -> serde_json::Value {
     serde_json::to_value(body).unwrap_or_default()
 }
 
+/// A motion or policy submission: title and text checked, then [`submit`].
+async fn submit_titled(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    conference_id: String,
+    (kind, tail): (SubmissionKind, &str),
+    b: CreateTitled,
+) -> ApiResult<HttpResponse> {
+    let organisation_id = caller.acting_for(b.organisation_id.as_deref())?;
+    let mut p = Problems::default();
+    let title = p.take("title", values::line(&b.title, TITLE_MAX_CHARS));
+    let text = p.take("body", text(&b.body, BODY_MAX_CHARS));
+    p.into_result()?;
+    let draft = Draft {
+        kind,
+        organisation_id,
+        late_override: b.late_override,
+        title,
+        body: text.expect("checked"),
+        delegate_id: None,
+        nominee: None,
+    };
+    let scope = scope(format!("/conferences/{conference_id}/{tail}"));
+    let target = Target::Conference(conference_id);
+    submit(state, caller, key, scope, request(&b), target, draft).await
+}
+
 /// Submit a motion to a conference.
 ///
 /// The body must be within the conference's `motion_word_limit` (words are
@@ -485,27 +490,11 @@ pub async fn create_motion(
     caller: Caller,
     key: IdempotencyKey,
     id: web::Path<uuid::Uuid>,
-    body: web::Json<CreateMotion>,
+    body: web::Json<CreateTitled>,
 ) -> ApiResult<HttpResponse> {
     let conference_id = id.into_inner().to_string();
-    let b = body.into_inner();
-    let organisation_id = caller.acting_for(b.organisation_id.as_deref())?;
-    let mut p = Problems::default();
-    let title = p.take("title", values::line(&b.title, TITLE_MAX_CHARS));
-    let text = p.take("body", text(&b.body, BODY_MAX_CHARS));
-    p.into_result()?;
-    let draft = Draft {
-        kind: SubmissionKind::Motion,
-        organisation_id,
-        late_override: b.late_override,
-        title,
-        body: text.expect("checked"),
-        delegate_id: None,
-        nominee: None,
-    };
-    let scope = scope(format!("/conferences/{conference_id}/motions"));
-    let target = Target::Conference(conference_id);
-    submit(state, caller, key, scope, request(&b), target, draft).await
+    let kind = (SubmissionKind::Motion, "motions");
+    submit_titled(state, caller, key, conference_id, kind, body.into_inner()).await
 }
 
 /// Propose an amendment to a motion.
@@ -583,27 +572,11 @@ pub async fn create_policy_submission(
     caller: Caller,
     key: IdempotencyKey,
     id: web::Path<uuid::Uuid>,
-    body: web::Json<CreatePolicySubmission>,
+    body: web::Json<CreateTitled>,
 ) -> ApiResult<HttpResponse> {
     let conference_id = id.into_inner().to_string();
-    let b = body.into_inner();
-    let organisation_id = caller.acting_for(b.organisation_id.as_deref())?;
-    let mut p = Problems::default();
-    let title = p.take("title", values::line(&b.title, TITLE_MAX_CHARS));
-    let text = p.take("body", text(&b.body, BODY_MAX_CHARS));
-    p.into_result()?;
-    let draft = Draft {
-        kind: SubmissionKind::PolicySubmission,
-        organisation_id,
-        late_override: b.late_override,
-        title,
-        body: text.expect("checked"),
-        delegate_id: None,
-        nominee: None,
-    };
-    let scope = scope(format!("/conferences/{conference_id}/policy-submissions"));
-    let target = Target::Conference(conference_id);
-    submit(state, caller, key, scope, request(&b), target, draft).await
+    let kind = (SubmissionKind::PolicySubmission, "policy-submissions");
+    submit_titled(state, caller, key, conference_id, kind, body.into_inner()).await
 }
 
 /// Nominate a candidate for the Conference Arrangements Committee.
