@@ -530,10 +530,41 @@ async fn amendments_follow_the_motion(b: Backend) {
         .await
         .problem(404, "not_found");
 
-    // A withdrawn or ruled-out motion takes no amendments.
+    // A withdrawn or ruled-out motion takes no amendments, and its open
+    // amendments fall with it (an already withdrawn one is left alone).
+    f.app
+        .post(
+            &format!("/api/v1/submissions/{}/withdrawal", id(&a2)),
+            Some(&f.party_user),
+            &json!({}),
+        )
+        .await
+        .expect(200);
     f.review(&own, json!({"status": "withdrawn"}))
         .await
         .expect(200);
+    let fallen = f
+        .app
+        .get(
+            &format!("/api/v1/submissions/{}", id(&a1)),
+            Some(&f.party_user),
+        )
+        .await
+        .expect(200);
+    assert_eq!(fallen["status"], "withdrawn");
+    assert_eq!(
+        fallen["status_reason"],
+        "fell with motion M1, which was withdrawn"
+    );
+    let left = f
+        .app
+        .get(
+            &format!("/api/v1/submissions/{}", id(&a2)),
+            Some(&f.party_user),
+        )
+        .await
+        .expect(200);
+    assert!(left.get("status_reason").is_none());
     let refused = f
         .amendment(&f.party_user, &own)
         .await

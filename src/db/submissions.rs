@@ -67,6 +67,20 @@ pub fn next_number(
     Ok(q.first::<Option<i32>>(conn)?.unwrap_or(0) + 1)
 }
 
+/// A motion's amendments that are still submitted or accepted.
+pub fn open_amendments(
+    conn: &mut DbConnection,
+    motion_id: &str,
+) -> QueryResult<Vec<SubmissionRow>> {
+    use submissions::dsl as s;
+    s::submissions
+        .filter(s::motion_id.eq(motion_id.to_owned()))
+        .filter(s::status.eq_any(["submitted", "accepted"]))
+        .select(SubmissionRow::as_select())
+        .order(s::number.asc())
+        .load(conn)
+}
+
 /// Records a review decision.
 pub fn set_status(
     conn: &mut DbConnection,

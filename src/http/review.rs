@@ -104,6 +104,35 @@ fn apply(
     rules::transition(kind, from, decision.status)
         .map_err(|e| ApiError::Conflict(format!("{}: {e}", row.reference)))?;
     let ts = now.naive_utc();
+    let decided = record(conn, actor, &conference, &row, decision, ts)?;
+    // Amendments fall with their motion: open ones are withdrawn with it.
+    if kind == SubmissionKind::Motion && !decision.status.amendable() {
+        let fell = Decision {
+            status: SubmissionStatus::Withdrawn,
+            reason: Some(format!(
+                "fell with motion {}, which was {}",
+                row.reference,
+                decision.status.label()
+            )),
+            composite: None,
+        };
+        for amendment in subs::open_amendments(conn, &row.id)? {
+            record(conn, actor, &conference, &amendment, &fell, ts)?;
+        }
+    }
+    Ok(decided)
+}
+
+/// Stores one decision on one submission, audits it (who, from, to, why)
+/// and emails it to the submitting organisation.
+fn record(
+    conn: &mut DbConnection,
+    actor: &str,
+    conference: &db::conferences::Conference,
+    row: &SubmissionRow,
+    decision: &Decision,
+    ts: chrono::NaiveDateTime,
+) -> Result<SubmissionView, ApiError> {
     subs::set_status(
         conn,
         &row.id,
@@ -123,14 +152,14 @@ fn apply(
         },
         json!({
             "reference": row.reference,
-            "from": from.as_str(),
+            "from": row.status,
             "to": decision.status.as_str(),
             "reason": decision.reason,
             "composite": decision.composite,
         }),
         ts,
     )?;
-    let row = subs::get(conn, id)?.ok_or(ApiError::NotFound)?;
+    let row = subs::get(conn, &row.id)?.ok_or(ApiError::NotFound)?;
     let organisation =
         db::organisations::get(conn, &row.organisation_id)?.ok_or(ApiError::NotFound)?;
     let candidate = match &row.delegate_id {
@@ -142,7 +171,7 @@ fn apply(
         None => None,
     };
     notify::SubmissionContext {
-        conference: &conference,
+        conference,
         organisation: &organisation,
         submission: &row,
         candidate: candidate.as_deref(),
@@ -158,7 +187,9 @@ fn apply(
 ///
 /// From `submitted` any of these; an accepted submission may still be
 /// composited or withdrawn; the others are final (409 `conflict`). Audited,
-/// and the organisation's contact is emailed the decision.
+/// and the organisation's contact is emailed the decision. When a motion is
+/// withdrawn or ruled out, its open amendments fall: they are withdrawn
+/// with it, each audited and emailed likewise.
 #[utoipa::path(
     tag = "submissions",
     security(("bearer" = [])),
@@ -203,7 +234,7 @@ pub async fn review_submission(
 
 /// Withdraw a submission. An organisation withdraws its own until the
 /// deadline of its kind (with any extension); staff at any time. Audited,
-/// and confirmed by email.
+/// and confirmed by email; a withdrawn motion's open amendments fall with it.
 #[utoipa::path(
     tag = "submissions",
     security(("bearer" = [])),
