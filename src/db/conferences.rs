@@ -212,6 +212,15 @@ pub fn update(
     assemble(row, tiers)
 }
 
+/// Takes the conference's write lock for this transaction
+/// ([`super::lock_conference`]), then loads it.
+pub fn lock_and_get(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Conference>> {
+    if !super::lock_conference(conn, id)? {
+        return Ok(None);
+    }
+    get(conn, id)
+}
+
 pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Conference>> {
     let Some(row) = conferences::table
         .find(id)

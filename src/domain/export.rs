@@ -56,6 +56,8 @@ pub fn neutralise(text: &str) -> Cow<'_, str> {
 pub enum ListName {
     Delegates,
     Dinner,
+    Motions,
+    CacNominations,
 }
 
 impl ListName {
@@ -72,6 +74,8 @@ impl ListName {
         match self {
             ListName::Delegates => "delegates",
             ListName::Dinner => "dinner",
+            ListName::Motions => "motions",
+            ListName::CacNominations => "cac-nominations",
         }
     }
 }

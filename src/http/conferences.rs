@@ -173,10 +173,7 @@ pub async fn patch_conference(
     let now = state.now().naive_utc();
     let conference = state
         .tx(move |conn| {
-            if !db::lock_conference(conn, &id)? {
-                return Err(ApiError::NotFound);
-            }
-            let existing = db::conferences::get(conn, &id)?.ok_or(ApiError::NotFound)?;
+            let existing = db::conferences::lock_and_get(conn, &id)?.ok_or(ApiError::NotFound)?;
             let spec = existing.spec.patched(patch, &regions)?;
             db::conferences::update(conn, &existing, &spec, now).map_err(slug_taken)
         })

@@ -149,50 +149,32 @@ fn new_reference(conn: &mut DbConnection) -> Result<String, ApiError> {
     )))
 }
 
-/// Locks the conference for this transaction and loads it (404 if absent).
-fn lock_and_load(
-    conn: &mut DbConnection,
-    conference_id: &str,
-) -> Result<db::conferences::Conference, ApiError> {
-    if !db::lock_conference(conn, conference_id)? {
-        return Err(ApiError::NotFound);
-    }
-    db::conferences::get(conn, conference_id)?.ok_or(ApiError::NotFound)
-}
-
 /// Why `reserve` refused, told against the caps and counts as they stand.
 fn capacity_refusal(
     conn: &mut DbConnection,
     conference_id: &str,
     places: u32,
     dinners: u32,
-) -> ApiError {
-    let explained = (|| -> Result<Option<String>, ApiError> {
-        let spec = db::conferences::get(conn, conference_id)?
-            .ok_or(ApiError::NotFound)?
-            .spec;
-        let (places_taken, dinners_taken) = regs::taken(conn, conference_id)?;
-        Ok(
-            rules::check_capacity("places", spec.capacity, places_taken as u32, places)
-                .and_then(|()| {
-                    rules::check_capacity(
-                        "dinner seats",
-                        spec.dinner_capacity,
-                        dinners_taken as u32,
-                        dinners,
-                    )
-                })
-                .err()
-                .map(|e| e.to_string()),
-        )
-    })();
-    match explained {
-        Ok(Some(detail)) => ApiError::CapacityReached(detail),
-        Ok(None) => ApiError::CapacityReached(
-            "the places or dinner seats left were fewer than asked".into(),
-        ),
-        Err(e) => e,
-    }
+) -> Result<ApiError, ApiError> {
+    let spec = db::conferences::get(conn, conference_id)?
+        .ok_or(ApiError::NotFound)?
+        .spec;
+    let (places_taken, dinners_taken) = regs::taken(conn, conference_id)?;
+    let detail = rules::check_capacity("places", spec.capacity, places_taken as u32, places)
+        .and_then(|()| {
+            rules::check_capacity(
+                "dinner seats",
+                spec.dinner_capacity,
+                dinners_taken as u32,
+                dinners,
+            )
+        })
+        .err()
+        .map_or_else(
+            || "the places or dinner seats left were fewer than asked".to_owned(),
+            |e| e.to_string(),
+        );
+    Ok(ApiError::CapacityReached(detail))
 }
 
 fn load_registration(conn: &mut DbConnection, id: &str) -> Result<Registration, ApiError> {
@@ -332,7 +314,7 @@ pub async fn create_registration(
             }
             .registered(conn, &payee)?;
             if !regs::reserve(conn, &conference.id, places as i32, dinners as i32)? {
-                return Err(capacity_refusal(conn, &conference.id, places, dinners));
+                return Err(capacity_refusal(conn, &conference.id, places, dinners)?);
             }
             Ok(RegistrationView::from(&registration))
         },
@@ -632,7 +614,8 @@ pub async fn substitute_delegate(
     let view = state
         .tx(move |conn| {
             let (d, r) = delegate_for(conn, &caller, &delegate_id)?;
-            let conference = lock_and_load(conn, &r.row.conference_id)?;
+            let conference = db::conferences::lock_and_get(conn, &r.row.conference_id)?
+                .ok_or(ApiError::NotFound)?;
             let spec = &conference.spec;
             if !caller.is_staff() && deadlines::local_date(now, spec.timezone) >= spec.starts_on {
                 return Err(ApiError::DeadlinePassed(format!(
@@ -709,7 +692,8 @@ pub async fn cancel_delegate(
     let view = state
         .tx(move |conn| {
             let (d, r) = delegate_for(conn, &caller, &delegate_id)?;
-            let conference = lock_and_load(conn, &r.row.conference_id)?;
+            let conference = db::conferences::lock_and_get(conn, &r.row.conference_id)?
+                .ok_or(ApiError::NotFound)?;
             if !caller.is_staff() {
                 deadline::enforce(
                     conn,

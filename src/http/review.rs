@@ -10,14 +10,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::deadline;
 use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{Caller, Staff};
-use super::submissions::{lock_and_load, visible, SubmissionView};
+use super::submissions::{visible, SubmissionView};
 use crate::app::AppState;
 use crate::db;
 use crate::db::audit::{self, Subject};
 use crate::db::submissions::{self as subs, SubmissionRow};
 use crate::db::DbConnection;
 use crate::domain::deadlines;
-use crate::domain::export::neutralise;
+use crate::domain::export::{self, neutralise, ListName};
 use crate::domain::submission::{
     self as rules, Decision, SubmissionKind, SubmissionStatus, LINE_MAX_CHARS, REASON_MAX_CHARS,
 };
@@ -85,7 +85,8 @@ fn apply(
     deadline_for: Option<&Caller>,
 ) -> Result<SubmissionView, ApiError> {
     let id = found.id.as_str();
-    let conference = lock_and_load(conn, &found.conference_id)?;
+    let conference =
+        db::conferences::lock_and_get(conn, &found.conference_id)?.ok_or(ApiError::NotFound)?;
     let row = subs::get(conn, id)?.ok_or(ApiError::NotFound)?;
     let kind = SubmissionKind::parse(&row.kind).unwrap_or(SubmissionKind::Motion);
     let from = SubmissionStatus::parse(&row.status).unwrap_or(SubmissionStatus::Submitted);
@@ -159,7 +160,13 @@ fn record(
         }),
         ts,
     )?;
-    let row = subs::get(conn, &row.id)?.ok_or(ApiError::NotFound)?;
+    let row = SubmissionRow {
+        status: decision.status.as_str().to_owned(),
+        status_reason: decision.reason.clone(),
+        composite: decision.composite.clone(),
+        updated_at: ts,
+        ..row.clone()
+    };
     let organisation =
         db::organisations::get(conn, &row.organisation_id)?.ok_or(ApiError::NotFound)?;
     let candidate = match &row.delegate_id {
@@ -393,7 +400,8 @@ pub async fn export_motions(
             rows.push(row(a, &m.submission.reference));
         }
     }
-    let name = file_name(&conference.spec.slug, "motions", today_at, tz);
+    let today = deadlines::local_date(today_at, tz);
+    let name = export::file_name(&conference.spec.slug, ListName::Motions, today, "csv");
     csv_response(&name, &MOTION_COLUMNS, rows)
 }
 
@@ -477,23 +485,16 @@ pub async fn export_cac_nominations(
         })
         .collect();
     rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1[2].cmp(&b.1[2])));
-    let name = file_name(&conference.spec.slug, "cac-nominations", today_at, tz);
+    let today = deadlines::local_date(today_at, tz);
+    let name = export::file_name(
+        &conference.spec.slug,
+        ListName::CacNominations,
+        today,
+        "csv",
+    );
     csv_response(
         &name,
         &CAC_COLUMNS,
         rows.into_iter().map(|(_, r)| r).collect(),
-    )
-}
-
-/// `annual-2016-motions-2016-04-05.csv`.
-fn file_name(
-    slug: &str,
-    list: &str,
-    now: chrono::DateTime<chrono::Utc>,
-    tz: chrono_tz::Tz,
-) -> String {
-    format!(
-        "{slug}-{list}-{}.csv",
-        deadlines::local_date(now, tz).format("%Y-%m-%d")
     )
 }

@@ -272,7 +272,8 @@ async fn submit(
         &request,
         StatusCode::CREATED,
         move |conn| {
-            let conference = lock_and_load(conn, &conference_id)?;
+            let conference =
+                db::conferences::lock_and_get(conn, &conference_id)?.ok_or(ApiError::NotFound)?;
             let organisation = db::organisations::get(conn, &draft.organisation_id)?
                 .ok_or_else(|| ApiError::validation("organisation_id", "no such organisation"))?;
             let outcome = deadline::enforce(
@@ -371,19 +372,8 @@ async fn submit(
     .await
 }
 
-/// Locks the conference for this transaction and loads it (404 if absent).
-pub fn lock_and_load(
-    conn: &mut DbConnection,
-    conference_id: &str,
-) -> Result<db::conferences::Conference, ApiError> {
-    if !db::lock_conference(conn, conference_id)? {
-        return Err(ApiError::NotFound);
-    }
-    db::conferences::get(conn, conference_id)?.ok_or(ApiError::NotFound)
-}
-
-/// The CAC rules for one nomination: eligibility (422 `not_eligible`) and
-/// one nomination per body and candidate (409 `conflict`).
+/// The CAC eligibility rules for one nomination (422 `not_eligible`); one
+/// nomination per body and candidate is the unique index's (409 `conflict`).
 fn check_nomination(
     conn: &mut DbConnection,
     conference: &db::conferences::Conference,
@@ -405,24 +395,7 @@ fn check_nomination(
     };
     eligibility::check(&facts, &policy, eligibility::CAC_RULES)
         .map_err(|e| ApiError::NotEligible(e.detail))?;
-    let candidate = found.ok_or(ApiError::NotFound)?;
-    let filter = ListFilter {
-        conference_id: conference.id.clone(),
-        kind: SubmissionKind::CacNomination.as_str().to_owned(),
-        motion_id: None,
-        organisation_id: Some(organisation.id.clone()),
-        status: None,
-        viewer: Viewer::Staff,
-    };
-    if !subs::nominations_of(conn, &filter, std::slice::from_ref(&candidate.delegate_id))?
-        .is_empty()
-    {
-        return Err(ApiError::Conflict(format!(
-            "{} has already nominated this candidate",
-            organisation.name
-        )));
-    }
-    Ok(candidate)
+    found.ok_or(ApiError::NotFound)
 }
 
 fn scope(path: String) -> String {
