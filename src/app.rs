@@ -5,59 +5,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::{web, HttpServer};
+use actix_web::HttpServer;
 use anyhow::Context;
 
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::db::{self, DatabaseTarget, DbConnection, DbPool};
+use crate::db::{self, DbPool};
 use crate::email::sender::{self, Sender, SenderHandle};
-use crate::http::error::ApiError;
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub pool: DbPool,
-    pub backend: DatabaseTarget,
-    pub clock: Arc<dyn Clock>,
-    pub settings: Arc<Settings>,
-}
-
-impl AppState {
-    /// Runs blocking database work on actix's blocking pool, never on the
-    /// async workers.
-    pub async fn db<T, F>(&self, f: F) -> Result<T, ApiError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
-    {
-        let pool = self.pool.clone();
-        web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
-    }
-
-    /// Like [`AppState::db`], inside one write transaction (queued behind
-    /// this process's other writers on SQLite): committed before the
-    /// response, rolled back entirely on any error.
-    pub async fn tx<T, F>(&self, f: F) -> Result<T, ApiError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
-    {
-        let pool = self.pool.clone();
-        web::block(move || pool.write(f))
-            .await
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
-    }
-
-    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        self.clock.now()
-    }
-}
+use crate::state::AppState;
 
 /// Checkpoints SQLite's write-ahead log every second for as long as the
 /// server lives (see [`DbPool::checkpoint`]).
@@ -118,7 +73,7 @@ impl Application {
         let timeout = Duration::from_secs(state.settings.request_timeout_secs);
         let server = HttpServer::new(move || {
             let _ = (&sender_alive, &server_alive);
-            crate::http::app(app_state.clone())
+            crate::api::app(app_state.clone())
         })
         .client_request_timeout(timeout)
         .shutdown_timeout(30)

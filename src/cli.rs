@@ -5,13 +5,14 @@ use std::sync::Arc;
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 
-use crate::accounts::{self, AccountError};
+use crate::accounts::ops::{self as accounts, AccountError};
+use crate::accounts::UserRole;
 use crate::app::Application;
 use crate::clock::SystemClock;
 use crate::config::Settings;
 use crate::db;
-use crate::domain::values::EmailAddress;
 use crate::security;
+use crate::values::EmailAddress;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -82,7 +83,15 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let (pool, _) = db::connect(&settings.database_url, 1)?;
             let mut conn = pool.get().context("cannot connect to the database")?;
             let now = chrono::Utc::now().naive_utc();
-            match accounts::create(&mut conn, &email, &name, "staff", None, &password, now) {
+            match accounts::create(
+                &mut conn,
+                &email,
+                &name,
+                UserRole::Staff,
+                None,
+                &password,
+                now,
+            ) {
                 Ok(user) => {
                     println!("created staff account {}", user.id);
                     Ok(())

@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 
 use common::{Backend, TestDb};
 use diesel::prelude::*;
-use plenary::db::registrations::{DelegateRow, RegistrationRow};
 use plenary::db::{schema, DatabaseTarget, Manager};
+use plenary::registrations::{DelegateRow, RegistrationRow};
 use serde_json::{json, Value};
 
 backend_tests!(sigkill_mid_burst_loses_no_accepted_registration);
@@ -336,7 +336,7 @@ fn check_database(database_url: &str, conference_id: &str) -> usize {
     let mut by_registration: HashMap<&str, Vec<&DelegateRow>> = HashMap::new();
     for d in &delegates {
         by_registration
-            .entry(&d.registration_id)
+            .entry(d.registration_id.as_str())
             .or_default()
             .push(d);
     }
@@ -353,18 +353,21 @@ fn check_database(database_url: &str, conference_id: &str) -> usize {
         assert!(!ds.is_empty(), "registration {} has no delegates", r.id);
         let fees: i64 = ds
             .iter()
-            .filter(|d| d.status == "active")
+            .filter(|d| d.status.as_str() == "active")
             .map(|d| d.fee_minor)
             .sum();
         assert_eq!(r.total_minor, fees, "total of registration {}", r.id);
         assert_eq!(
-            emails.get(&r.id).copied().unwrap_or_default(),
+            emails.get(r.id.as_str()).copied().unwrap_or_default(),
             (ds.len(), 1),
             "confirmations and summary queued for registration {}",
             r.id
         );
     }
-    let active: Vec<_> = delegates.iter().filter(|d| d.status == "active").collect();
+    let active: Vec<_> = delegates
+        .iter()
+        .filter(|d| d.status.as_str() == "active")
+        .collect();
     assert_eq!(places_taken as usize, active.len(), "places_taken");
     assert_eq!(
         dinners_taken as usize,

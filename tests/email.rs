@@ -12,10 +12,10 @@ use chrono::NaiveDate;
 use common::smtp::{closed_port, SmtpServer};
 use common::{Backend, TestApp};
 use mail_parser::MimeHeaders;
-use plenary::domain::money::Money;
 use plenary::email::messages::{self, ConferenceInfo, DelegateInfo, RegistrationInfo};
 use plenary::email::outbox::{self, OutboxRow, OutgoingEmail};
 use plenary::email::sender::{self, Sender};
+use plenary::values::money::Money;
 use serde_json::Value;
 
 backend_tests!(

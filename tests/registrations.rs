@@ -288,11 +288,11 @@ async fn capacity_holds_under_concurrency(b: Backend) {
     assert_eq!(sold, 10, "non-dinner requests alone fill the places");
     assert_eq!(app.count().await, sold);
     // The counters agree with the rows.
-    let id = app.conference.clone();
+    let id = plenary::ids::ConferenceId::parse(&app.conference).unwrap();
     let (places, seats) = app
         .app
         .state
-        .db(move |conn| Ok(plenary::db::registrations::taken(conn, &id)?))
+        .db(move |conn| Ok(plenary::registrations::capacity::taken(conn, &id)?))
         .await
         .unwrap();
     assert_eq!((places, seats), (sold as i32, dinners));
@@ -880,7 +880,7 @@ async fn listing_filters_and_isolation(b: Backend) {
 
 mod in_flight {
     use super::common::{Backend, TestApp};
-    use plenary::db::idempotency::claim;
+    use plenary::ops::idempotency::claim;
 
     /// A key whose first request is still running is refused (409 with
     /// `Retry-After` over HTTP); one abandoned by a request that died is
@@ -896,7 +896,7 @@ mod in_flight {
             .db(move |conn| {
                 use diesel::prelude::*;
                 use plenary::db::schema::users;
-                let user: String = users::table.select(users::id).first(conn)?;
+                let user: plenary::ids::UserId = users::table.select(users::id).first(conn)?;
                 let first = claim(conn, &user, "k", "h", t0, t0 - day, t0 - minute)?;
                 let again = claim(conn, &user, "k", "h", t0, t0 - day, t0 - minute)?;
                 let t1 = t0 + minute + chrono::Duration::seconds(1);

@@ -1,15 +1,8 @@
 //! Storage: one diesel `MultiConnection` over SQLite and PostgreSQL, chosen
 //! from the `DATABASE_URL` scheme, behind an r2d2 pool.
 
-pub mod audit;
-pub mod conferences;
-pub mod exports;
-pub mod idempotency;
-pub mod organisations;
-pub mod registrations;
 pub mod schema;
-pub mod submissions;
-pub mod users;
+pub mod sql;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -254,37 +247,9 @@ where
     }
 }
 
-/// Takes the conference's write lock first thing in a transaction: a write
-/// to its row holds the row lock on PostgreSQL and the database write lock on
-/// SQLite until commit, so concurrent writers for one conference serialise.
-pub fn lock_conference(conn: &mut DbConnection, conference_id: &str) -> QueryResult<bool> {
-    use schema::conferences::dsl as c;
-    let n = diesel::update(c::conferences.filter(c::id.eq(conference_id)))
-        .set(c::lock_version.eq(c::lock_version + 1))
-        .execute(conn)?;
-    Ok(n == 1)
-}
-
 pub fn is_unique_violation(e: &DieselError) -> bool {
     matches!(
         e,
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
     )
-}
-
-/// Cursor pagination: fetch `limit + 1` rows ordered by id descending and
-/// split off the extra one to learn whether another page exists.
-pub fn page<T, F: Fn(&T) -> String>(
-    mut rows: Vec<T>,
-    limit: i64,
-    id: F,
-) -> (Vec<T>, Option<String>) {
-    let limit = limit as usize;
-    if rows.len() > limit {
-        rows.truncate(limit);
-        let next = rows.last().map(id);
-        (rows, next)
-    } else {
-        (rows, None)
-    }
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use minijinja::{context, Environment, Value};
 
 use super::outbox::{Attachment, OutgoingEmail};
-use crate::domain::money::Money;
+use crate::values::money::Money;
 
 pub struct ConferenceInfo {
     pub id: String,

@@ -8,17 +8,18 @@ use super::messages::{
     self, ConferenceInfo, DecisionInfo, DelegateInfo, RegistrationInfo, SubmissionInfo,
 };
 use super::outbox::{self, OutgoingEmail};
-use crate::db::conferences::Conference;
-use crate::db::organisations::OrganisationRow;
-use crate::db::registrations::{DelegateRow, Registration};
-use crate::db::submissions::SubmissionRow;
+use crate::conferences::Conference;
 use crate::db::DbConnection;
-use crate::domain::money::Money;
-use crate::domain::submission::{SubmissionKind, SubmissionStatus};
+use crate::organisations::OrganisationRow;
+use crate::registrations::rules::DelegateStatus;
+use crate::registrations::{DelegateRow, Registration};
+use crate::submissions::rules::{SubmissionStatus, Timeliness};
+use crate::submissions::SubmissionRow;
+use crate::values::money::Money;
 
 fn conference_info(c: &Conference) -> ConferenceInfo {
     ConferenceInfo {
-        id: c.id.clone(),
+        id: c.id.to_string(),
         name: c.spec.name.clone(),
         venue: c.spec.venue.clone(),
         starts_on: c.spec.starts_on,
@@ -29,7 +30,7 @@ fn conference_info(c: &Conference) -> ConferenceInfo {
 
 fn delegate_info(d: &DelegateRow) -> DelegateInfo {
     DelegateInfo {
-        id: d.id.clone(),
+        id: d.id.to_string(),
         name: d.name.clone(),
         email: d.email.clone(),
         dinner: d.dinner,
@@ -43,15 +44,15 @@ fn registration_info(r: &Registration, o: &OrganisationRow) -> RegistrationInfo 
     let total = Money::from_minor(r.row.total_minor);
     let paid = Money::from_minor(r.row.amount_paid_minor);
     RegistrationInfo {
-        id: r.row.id.clone(),
+        id: r.row.id.to_string(),
         reference: r.row.reference.clone(),
         organisation_name: o.name.clone(),
         contact_email: o.contact_email.clone(),
-        payment_method: r.row.payment_method.clone(),
+        payment_method: r.row.payment_method.as_str().to_owned(),
         delegates: r
             .delegates
             .iter()
-            .filter(|d| d.status == "active")
+            .filter(|d| d.status == DelegateStatus::Active)
             .map(delegate_info)
             .collect(),
         total,
@@ -76,8 +77,8 @@ impl Context<'_> {
                 conn,
                 email,
                 outbox::Links {
-                    conference_id: Some(&self.conference.id),
-                    registration_id: Some(&self.registration.row.id),
+                    conference_id: Some(self.conference.id.as_str()),
+                    registration_id: Some(self.registration.row.id.as_str()),
                     submission_id: None,
                 },
                 self.now,
@@ -146,7 +147,7 @@ pub struct SubmissionContext<'a> {
 impl SubmissionContext<'_> {
     fn info(&self) -> SubmissionInfo {
         let s = self.submission;
-        let kind = SubmissionKind::parse(&s.kind).unwrap_or(SubmissionKind::Motion);
+        let kind = s.kind;
         SubmissionInfo {
             reference: s.reference.clone(),
             label: kind.label(),
@@ -166,10 +167,10 @@ impl SubmissionContext<'_> {
                 .with_timezone(&self.conference.spec.timezone)
                 .format("%-d %B %Y at %H:%M %Z")
                 .to_string(),
-            late: match s.timeliness.as_str() {
-                "extended" => Some("within the extension granted to your organisation"),
-                "overridden" => Some("and was accepted late by conference staff"),
-                _ => None,
+            late: match s.timeliness {
+                Timeliness::Extended => Some("within the extension granted to your organisation"),
+                Timeliness::Overridden => Some("and was accepted late by conference staff"),
+                Timeliness::OnTime => None,
             },
         }
     }
@@ -179,9 +180,9 @@ impl SubmissionContext<'_> {
             conn,
             email,
             outbox::Links {
-                conference_id: Some(&self.conference.id),
+                conference_id: Some(self.conference.id.as_str()),
                 registration_id: None,
-                submission_id: Some(&self.submission.id),
+                submission_id: Some(self.submission.id.as_str()),
             },
             self.now,
         )

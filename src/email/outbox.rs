@@ -75,7 +75,7 @@ impl FromStr for Status {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, Deserialize)]
 #[diesel(table_name = outbox)]
 pub struct OutboxRow {
     pub id: String,

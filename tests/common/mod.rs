@@ -10,9 +10,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use diesel::{Connection, PgConnection, RunQueryDsl};
-use plenary::app::{AppState, Application};
+use plenary::app::Application;
 use plenary::clock::FixedClock;
 use plenary::config::Settings;
+use plenary::state::AppState;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -306,8 +307,10 @@ impl TestApp {
         let now = self.clock_now().naive_utc();
         self.state
             .db(move |conn| {
-                let email = plenary::domain::values::EmailAddress::parse(&email).unwrap();
-                plenary::accounts::create(conn, &email, "Test User", &role, org, PASSWORD, now)
+                let email = plenary::values::EmailAddress::parse(&email).unwrap();
+                let role = plenary::accounts::UserRole::parse(&role).unwrap();
+                let org = org.map(|o| plenary::ids::OrganisationId::parse(&o).unwrap());
+                plenary::accounts::ops::create(conn, &email, "Test User", role, org, PASSWORD, now)
                     .unwrap();
                 Ok(())
             })

@@ -1,0 +1,16 @@
+//! Accounts: staff and organisation users, their sessions and login
+//! throttling.
+
+pub mod ops;
+pub mod store;
+
+use crate::db::sql::text_enum;
+
+// What kind of account a user has (`RoleName` in the API document).
+text_enum! {
+    #[schema(as = RoleName)]
+    pub enum UserRole {
+        Staff = "staff",
+        Organisation = "organisation",
+    }
+}

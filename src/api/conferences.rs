@@ -1,0 +1,269 @@
+//! Conferences, their rules and price quotes.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{get, patch, post, web, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::error::ApiResult;
+use super::extract::{Authed, IdempotencyHeader, Staff};
+use super::idempotency::answer;
+use super::pagination::{Page, PageQuery};
+use super::responses::{BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable};
+use crate::conferences::ops::{self as conferences, CreateConference, PatchConference, Quote};
+use crate::conferences::spec::{ConferenceInput, ConferencePatch};
+use crate::conferences::Conference;
+use crate::ids::ConferenceId;
+use crate::state::AppState;
+use crate::values::money::Money;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(create_conference)
+        .service(list_conferences)
+        .service(get_conference)
+        .service(patch_conference)
+        .service(quote);
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PriceTierView {
+    pub code: String,
+    pub name: String,
+    pub until: Option<NaiveDate>,
+    pub pass_fee: Money,
+    pub dinner_fee: Money,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CacView {
+    pub vacancies: u32,
+    pub excluded_regions: Vec<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ConferenceView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: ConferenceId,
+    pub slug: String,
+    pub name: String,
+    pub venue: String,
+    pub timezone: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub currency: String,
+    /// The six deadlines, each a local date (inclusive).
+    #[schema(value_type = BTreeMap<String, NaiveDate>)]
+    pub deadlines: BTreeMap<String, String>,
+    pub price_tiers: Vec<PriceTierView>,
+    pub capacity: Option<u32>,
+    pub dinner_capacity: Option<u32>,
+    pub motion_word_limit: Option<u32>,
+    pub amendment_word_limit: Option<u32>,
+    pub policy_word_limit: Option<u32>,
+    pub cac: CacView,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Conference> for ConferenceView {
+    fn from(c: Conference) -> Self {
+        let s = c.spec;
+        Self {
+            id: c.id,
+            deadlines: s.deadlines.to_map(),
+            price_tiers: s
+                .prices
+                .into_tiers()
+                .into_iter()
+                .map(|t| PriceTierView {
+                    code: t.code,
+                    name: t.name,
+                    until: t.until,
+                    pass_fee: t.pass_fee,
+                    dinner_fee: t.dinner_fee,
+                })
+                .collect(),
+            slug: s.slug,
+            name: s.name,
+            venue: s.venue,
+            timezone: s.timezone.name().to_owned(),
+            starts_on: s.starts_on,
+            ends_on: s.ends_on,
+            currency: s.currency,
+            capacity: s.capacity,
+            dinner_capacity: s.dinner_capacity,
+            motion_word_limit: s.motion_word_limit,
+            amendment_word_limit: s.amendment_word_limit,
+            policy_word_limit: s.policy_word_limit,
+            cac: CacView {
+                vacancies: s.cac_vacancies,
+                excluded_regions: s.cac_excluded_regions,
+            },
+            created_at: c.created_at.and_utc(),
+            updated_at: c.updated_at.and_utc(),
+        }
+    }
+}
+
+/// Create a conference with its deadlines, prices and limits.
+#[utoipa::path(
+    tag = "conferences",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key (24 h)")),
+    request_body = ConferenceInput,
+    responses(
+        (status = 201, body = ConferenceView),
+        BadRequest, Unauthenticated, Forbidden, Conflict, Unprocessable,
+    )
+)]
+#[post("/conferences")]
+pub async fn create_conference(
+    state: web::Data<AppState>,
+    key: IdempotencyHeader,
+    request: Authed<Staff, ConferenceInput>,
+) -> ApiResult<HttpResponse> {
+    let Staff(actor) = request.who;
+    let spec = request.body.parse(&state.settings.regions)?;
+    let outcome = state
+        .run_once(&actor, key.0.as_ref(), CreateConference { spec })
+        .await?;
+    Ok(answer(StatusCode::CREATED, outcome, ConferenceView::from))
+}
+
+/// Change any of a conference's fields; the result is validated as a whole.
+/// Registrations already made keep the price they were given.
+#[utoipa::path(
+    tag = "conferences",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path)),
+    request_body = ConferencePatch,
+    responses(
+        (status = 200, body = ConferenceView),
+        BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Unprocessable,
+    )
+)]
+#[patch("/conferences/{id}")]
+pub async fn patch_conference(
+    state: web::Data<AppState>,
+    id: web::Path<uuid::Uuid>,
+    request: Authed<Staff, ConferencePatch>,
+) -> ApiResult<web::Json<ConferenceView>> {
+    let Staff(actor) = request.who;
+    let command = PatchConference {
+        id: id.into_inner().into(),
+        patch: request.body,
+    };
+    let conference = state.run(&actor, command).await?;
+    Ok(web::Json(conference.into()))
+}
+
+/// One conference. No token needed.
+#[utoipa::path(
+    tag = "conferences",
+    params(("id" = uuid::Uuid, Path)),
+    responses(
+        (status = 200, body = ConferenceView),
+        NotFound,
+    )
+)]
+#[get("/conferences/{id}")]
+pub async fn get_conference(
+    state: web::Data<AppState>,
+    id: web::Path<uuid::Uuid>,
+) -> ApiResult<web::Json<ConferenceView>> {
+    let id = ConferenceId::from(id.into_inner());
+    let c = state.db(move |conn| conferences::get(conn, &id)).await?;
+    Ok(web::Json(c.into()))
+}
+
+/// List conferences, newest first. No token needed.
+#[utoipa::path(
+    tag = "conferences",
+    params(PageQuery),
+    responses(
+        (status = 200, body = Page<ConferenceView>),
+        Unprocessable,
+    )
+)]
+#[get("/conferences")]
+pub async fn list_conferences(
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> ApiResult<web::Json<Page<ConferenceView>>> {
+    let (limit, cursor) = query.parse::<ConferenceId>()?;
+    let rows = state
+        .db(move |conn| conferences::list(conn, limit, cursor.as_ref()))
+        .await?;
+    Ok(web::Json(Page::from_rows(
+        rows,
+        limit,
+        |c| c.id.clone(),
+        ConferenceView::from,
+    )))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QuoteQuery {
+    /// Include the conference dinner.
+    #[serde(default)]
+    pub dinner: bool,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct QuoteView {
+    /// Code of the price tier in force now.
+    pub tier: String,
+    pub pass_fee: Money,
+    /// The dinner fee charged: "0.00" without the dinner.
+    pub dinner_fee: Money,
+    pub total: Money,
+    pub currency: String,
+    pub dinner: bool,
+    /// The local date the price was judged on, in the conference's zone.
+    pub as_of: NaiveDate,
+    /// Whether registration is still open (before its deadline).
+    pub registration_open: bool,
+}
+
+impl From<Quote> for QuoteView {
+    fn from(q: Quote) -> Self {
+        Self {
+            tier: q.tier,
+            pass_fee: q.pass_fee,
+            dinner_fee: q.dinner_fee,
+            total: q.total,
+            currency: q.currency,
+            dinner: q.dinner,
+            as_of: q.as_of,
+            registration_open: q.registration_open,
+        }
+    }
+}
+
+/// The price of one delegate place now, in the conference's time zone.
+#[utoipa::path(
+    tag = "conferences",
+    params(("id" = uuid::Uuid, Path), QuoteQuery),
+    responses(
+        (status = 200, body = QuoteView),
+        NotFound, Unprocessable,
+    )
+)]
+#[get("/conferences/{id}/quote")]
+pub async fn quote(
+    state: web::Data<AppState>,
+    id: web::Path<uuid::Uuid>,
+    query: web::Query<QuoteQuery>,
+) -> ApiResult<web::Json<QuoteView>> {
+    let id = ConferenceId::from(id.into_inner());
+    let now = state.now();
+    let dinner = query.dinner;
+    let q = state
+        .db(move |conn| conferences::quote(conn, &id, now, dinner))
+        .await?;
+    Ok(web::Json(q.into()))
+}

@@ -1,0 +1,134 @@
+//! Extractors that state a handler's access rule in its signature. The
+//! caller is identified (and, for staff-only routes, refused) before any
+//! request body is read, so a caller who may not act learns nothing of the
+//! body's schema.
+
+use std::future::{ready, Future, Ready};
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use crate::accounts;
+use crate::ops::idempotency::{self, IdempotencyKey};
+use crate::ops::{Actor, Error};
+use crate::security;
+use crate::state::AppState;
+
+/// Any signed-in user, and the session token they presented.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub actor: Actor,
+    pub token_hash: String,
+}
+
+/// A staff user; anyone else gets 403.
+#[derive(Debug, Clone)]
+pub struct Staff(pub Actor);
+
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && token.len() <= 256)
+        .then(|| token.to_owned())
+}
+
+pub fn state(req: &HttpRequest) -> Result<AppState, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .map(|s| s.get_ref().clone())
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("application state missing")).into())
+}
+
+async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
+    let token = bearer(&req).ok_or(Error::Unauthenticated)?;
+    let state = state(&req)?;
+    let token_hash = security::digest(&token);
+    let now = state.now();
+    let lookup = token_hash.clone();
+    let actor = state
+        .db(move |conn| accounts::ops::authenticate(conn, &lookup, now))
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    Ok(Caller { actor, token_hash })
+}
+
+type Fut<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Fut<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        Box::pin(authenticate(req.clone()))
+    }
+}
+
+impl FromRequest for Staff {
+    type Error = ApiError;
+    type Future = Fut<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let caller = authenticate(req).await?;
+            caller.actor.require_staff()?;
+            Ok(Staff(caller.actor))
+        })
+    }
+}
+
+/// Who is calling (`A`: [`Caller`] or [`Staff`]) and their JSON body,
+/// read in that order: the body only once the caller is known and allowed.
+pub struct Authed<A, T> {
+    pub who: A,
+    pub body: T,
+}
+
+impl<A, T> FromRequest for Authed<A, T>
+where
+    A: FromRequest<Error = ApiError> + 'static,
+    T: DeserializeOwned + 'static,
+{
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let who = A::from_request(&req, &mut Payload::None).await?;
+            let body = web::Json::<T>::from_request(&req, &mut payload).await?;
+            Ok(Authed {
+                who,
+                body: body.into_inner(),
+            })
+        })
+    }
+}
+
+/// The optional `Idempotency-Key` header, checked at the edge.
+#[derive(Debug, Clone)]
+pub struct IdempotencyHeader(pub Option<IdempotencyKey>);
+
+impl FromRequest for IdempotencyHeader {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let Some(value) = req.headers().get(idempotency::HEADER) else {
+            return ready(Ok(Self(None)));
+        };
+        let key = value
+            .to_str()
+            .map_err(|_| "must be 1-255 visible ASCII characters")
+            .and_then(IdempotencyKey::parse);
+        ready(
+            key.map(|k| Self(Some(k)))
+                .map_err(|e| ApiError::validation(idempotency::HEADER, e)),
+        )
+    }
+}

@@ -1,0 +1,447 @@
+//! Delegate registration: pricing fixed at receipt, deadlines with
+//! extensions, capacity without overselling, payments, substitutions and
+//! cancellations.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::error::{ApiError, ApiResult};
+use super::extract::{Authed, Caller, IdempotencyHeader, Staff};
+use super::idempotency::answer;
+use super::pagination::{self, Page};
+use super::responses::{BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable};
+use crate::ids::{ConferenceId, DelegateId, OrganisationId, RegistrationId, UserId};
+use crate::registrations::ops::{
+    self as registrations, Cancel, Payment, RecordPayment, Register, Substitute,
+};
+use crate::registrations::rules::{
+    self as rules, DelegateInput, PaymentChannel, PaymentMethod, PaymentStatus,
+};
+use crate::registrations::store::ListFilter;
+use crate::registrations::{DelegateRow, Registration};
+use crate::state::AppState;
+use crate::values::money::Money;
+use crate::values::{self, Problems};
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(create_registration)
+        .service(list_registrations)
+        .service(get_registration)
+        .service(record_payment)
+        .service(substitute_delegate)
+        .service(cancel_delegate);
+}
+
+/// An organisation named in a body or query: a UUID, or a field error.
+fn organisation_field(named: Option<&str>) -> Result<Option<OrganisationId>, ApiError> {
+    named
+        .map(|s| {
+            OrganisationId::parse(s)
+                .map_err(|e| ApiError::validation("organisation_id", e.to_string()))
+        })
+        .transpose()
+}
+
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRegistration {
+    /// Staff must name the organisation; organisation users register for
+    /// their own and may omit it.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub organisation_id: Option<String>,
+    pub payment_method: PaymentMethod,
+    pub delegates: Vec<DelegateInput>,
+    /// Staff only: accept after the registration deadline (audited).
+    #[serde(default)]
+    pub late_override: bool,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DelegateView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: DelegateId,
+    pub name: String,
+    pub email: String,
+    pub dinner: bool,
+    pub dietary_requirements: String,
+    pub access_requirements: String,
+    pub pass_fee: Money,
+    pub dinner_fee: Money,
+    /// Pass fee plus dinner fee, fixed when the registration was received.
+    pub fee: Money,
+    /// `active` or `cancelled`.
+    pub status: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RegistrationView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: RegistrationId,
+    /// Short booking reference for cheques and bank transfers.
+    #[schema(example = "PL-7K3M-9QXA")]
+    pub reference: String,
+    #[schema(value_type = String, format = Uuid)]
+    pub conference_id: ConferenceId,
+    #[schema(value_type = String, format = Uuid)]
+    pub organisation_id: OrganisationId,
+    pub payment_method: PaymentMethod,
+    /// Code of the price tier in force when the registration was received.
+    pub tier: String,
+    pub currency: String,
+    /// Sum of the active delegates' fees.
+    pub total: Money,
+    pub amount_paid: Money,
+    /// Total minus amount paid; negative when a refund is due.
+    pub balance: Money,
+    pub payment_status: PaymentStatus,
+    pub delegates: Vec<DelegateView>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&DelegateRow> for DelegateView {
+    fn from(d: &DelegateRow) -> Self {
+        Self {
+            id: d.id.clone(),
+            name: d.name.clone(),
+            email: d.email.clone(),
+            dinner: d.dinner,
+            dietary_requirements: d.dietary_requirements.clone(),
+            access_requirements: d.access_requirements.clone(),
+            pass_fee: Money::from_minor(d.pass_fee_minor),
+            dinner_fee: Money::from_minor(d.dinner_fee_minor),
+            fee: Money::from_minor(d.fee_minor),
+            status: d.status.as_str().to_owned(),
+        }
+    }
+}
+
+impl From<&Registration> for RegistrationView {
+    fn from(r: &Registration) -> Self {
+        let total = Money::from_minor(r.row.total_minor);
+        let paid = Money::from_minor(r.row.amount_paid_minor);
+        Self {
+            id: r.row.id.clone(),
+            reference: r.row.reference.clone(),
+            conference_id: r.row.conference_id.clone(),
+            organisation_id: r.row.organisation_id.clone(),
+            payment_method: r.row.payment_method,
+            tier: r.row.tier_code.clone(),
+            currency: r.row.currency.clone(),
+            total,
+            amount_paid: paid,
+            balance: total.checked_sub(paid).unwrap_or(Money::ZERO),
+            payment_status: PaymentStatus::of(total, paid),
+            delegates: r.delegates.iter().map(DelegateView::from).collect(),
+            created_at: r.row.created_at.and_utc(),
+            updated_at: r.row.updated_at.and_utc(),
+        }
+    }
+}
+
+/// Register one or more delegates for a conference.
+///
+/// The price is the tier in force now in the conference's time zone and is
+/// stored with the registration. The whole registration is refused with
+/// `capacity_reached` if it would exceed the places or dinner seats left.
+#[utoipa::path(
+    tag = "registrations",
+    security(("bearer" = [])),
+    params(
+        ("id" = uuid::Uuid, Path, description = "Conference"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key (24 h)"),
+    ),
+    request_body = CreateRegistration,
+    responses(
+        (status = 201, body = RegistrationView),
+        BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Unprocessable,
+    )
+)]
+#[post("/conferences/{id}/registrations")]
+pub async fn create_registration(
+    state: web::Data<AppState>,
+    key: IdempotencyHeader,
+    id: web::Path<uuid::Uuid>,
+    request: Authed<Caller, CreateRegistration>,
+) -> ApiResult<HttpResponse> {
+    let (actor, b) = (request.who.actor, request.body);
+    let organisation_id = actor.acting_for(organisation_field(b.organisation_id.as_deref())?)?;
+    let delegates =
+        rules::parse_delegates(&b.delegates, state.settings.max_delegates_per_registration)?;
+    let command = Register {
+        conference_id: id.into_inner().into(),
+        organisation_id,
+        payment_method: b.payment_method,
+        delegates,
+        late_override: b.late_override,
+    };
+    let outcome = state.run_once(&actor, key.0.as_ref(), command).await?;
+    Ok(answer(StatusCode::CREATED, outcome, |r| {
+        RegistrationView::from(&r)
+    }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RegistrationQuery {
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+    /// Staff only: one organisation's registrations.
+    pub organisation_id: Option<String>,
+    /// `unpaid`, `part_paid`, `paid` or `refund_due`.
+    pub payment_status: Option<String>,
+}
+
+/// A conference's registrations, newest first: staff see all, an
+/// organisation its own.
+#[utoipa::path(
+    tag = "registrations",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path), RegistrationQuery),
+    responses(
+        (status = 200, body = Page<RegistrationView>),
+        Unauthenticated, NotFound, Unprocessable,
+    )
+)]
+#[get("/conferences/{id}/registrations")]
+pub async fn list_registrations(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<uuid::Uuid>,
+    query: web::Query<RegistrationQuery>,
+) -> ApiResult<web::Json<Page<RegistrationView>>> {
+    let q = query.into_inner();
+    let (limit, cursor) = pagination::parse::<RegistrationId>(q.limit, q.cursor.as_deref())?;
+    let mut p = Problems::default();
+    let organisation_id = q
+        .organisation_id
+        .as_deref()
+        .and_then(|o| p.take("organisation_id", OrganisationId::parse(o)));
+    let payment_status = q.payment_status.as_deref().and_then(|s| {
+        p.take(
+            "payment_status",
+            PaymentStatus::parse(s).ok_or("must be unpaid, part_paid, paid or refund_due"),
+        )
+    });
+    p.into_result().map_err(crate::ops::Error::from)?;
+    let conference_id = ConferenceId::from(id.into_inner());
+    let filter = ListFilter {
+        organisation_id,
+        payment_status,
+    };
+    let rows = state
+        .db(move |conn| {
+            registrations::list(
+                conn,
+                &caller.actor,
+                &conference_id,
+                filter,
+                limit,
+                cursor.as_ref(),
+            )
+        })
+        .await?;
+    Ok(web::Json(Page::from_rows(
+        rows,
+        limit,
+        |r| r.row.id.clone(),
+        |r| RegistrationView::from(&r),
+    )))
+}
+
+/// One registration: staff, or the organisation that made it (404 for others).
+#[utoipa::path(
+    tag = "registrations",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path)),
+    responses(
+        (status = 200, body = RegistrationView),
+        Unauthenticated, NotFound,
+    )
+)]
+#[get("/registrations/{id}")]
+pub async fn get_registration(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<uuid::Uuid>,
+) -> ApiResult<web::Json<RegistrationView>> {
+    let id = RegistrationId::from(id.into_inner());
+    let r = state
+        .db(move |conn| registrations::get(conn, &caller.actor, &id))
+        .await?;
+    Ok(web::Json(RegistrationView::from(&r)))
+}
+
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = RecordPayment)]
+pub struct RecordPaymentBody {
+    #[schema(value_type = String, example = "135.00")]
+    pub amount: String,
+    pub method: PaymentChannel,
+    /// Cheque number, transfer reference or payment id.
+    pub reference: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PaymentView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: crate::ids::PaymentId,
+    #[schema(value_type = String, format = Uuid)]
+    pub registration_id: RegistrationId,
+    pub amount: Money,
+    pub method: PaymentChannel,
+    pub reference: String,
+    #[schema(value_type = String, format = Uuid)]
+    pub recorded_by: UserId,
+    pub created_at: DateTime<Utc>,
+    /// The registration after this payment.
+    pub registration: RegistrationView,
+}
+
+impl From<Payment> for PaymentView {
+    fn from(p: Payment) -> Self {
+        Self {
+            registration: RegistrationView::from(&p.registration),
+            id: p.row.id,
+            registration_id: p.row.registration_id,
+            amount: Money::from_minor(p.row.amount_minor),
+            method: p.row.method,
+            reference: p.row.reference,
+            recorded_by: p.row.recorded_by,
+            created_at: p.row.created_at.and_utc(),
+        }
+    }
+}
+
+/// Record a payment received (staff).
+#[utoipa::path(
+    tag = "registrations",
+    security(("bearer" = [])),
+    params(
+        ("id" = uuid::Uuid, Path, description = "Registration"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key (24 h)"),
+    ),
+    request_body = RecordPaymentBody,
+    responses(
+        (status = 201, body = PaymentView),
+        BadRequest, Unauthenticated, Forbidden, NotFound, Unprocessable,
+    )
+)]
+#[post("/registrations/{id}/payments")]
+pub async fn record_payment(
+    state: web::Data<AppState>,
+    key: IdempotencyHeader,
+    id: web::Path<uuid::Uuid>,
+    request: Authed<Staff, RecordPaymentBody>,
+) -> ApiResult<HttpResponse> {
+    let (Staff(actor), b) = (request.who, request.body);
+    let mut p = Problems::default();
+    let amount = p.take("amount", Money::parse_non_negative(&b.amount));
+    if amount == Some(Money::ZERO) {
+        p.push("amount", "must be greater than zero");
+    }
+    let reference = p.take("reference", values::line(&b.reference, 200));
+    p.into_result().map_err(crate::ops::Error::from)?;
+    let command = RecordPayment {
+        registration_id: id.into_inner().into(),
+        amount: amount.expect("checked"),
+        method: b.method,
+        reference: reference.expect("checked"),
+    };
+    let outcome = state.run_once(&actor, key.0.as_ref(), command).await?;
+    Ok(answer(StatusCode::CREATED, outcome, PaymentView::from))
+}
+
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Substitution {
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub dietary_requirements: String,
+    #[serde(default)]
+    pub access_requirements: String,
+}
+
+/// Replace a delegate with another person: same place, dinner and fee.
+///
+/// Organisations may substitute until the day before the conference starts;
+/// staff at any time. Audited.
+#[utoipa::path(
+    tag = "registrations",
+    security(("bearer" = [])),
+    params(
+        ("id" = uuid::Uuid, Path, description = "Delegate"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key (24 h)"),
+    ),
+    request_body = Substitution,
+    responses(
+        (status = 200, body = DelegateView),
+        BadRequest, Unauthenticated, NotFound, Conflict, Unprocessable,
+    )
+)]
+#[post("/delegates/{id}/substitution")]
+pub async fn substitute_delegate(
+    state: web::Data<AppState>,
+    key: IdempotencyHeader,
+    id: web::Path<uuid::Uuid>,
+    request: Authed<Caller, Substitution>,
+) -> ApiResult<HttpResponse> {
+    let (actor, b) = (request.who.actor, request.body);
+    let mut p = Problems::default();
+    let person = rules::parse_person(
+        &mut p,
+        "",
+        &b.name,
+        &b.email,
+        &b.dietary_requirements,
+        &b.access_requirements,
+    );
+    p.into_result().map_err(crate::ops::Error::from)?;
+    let command = Substitute {
+        delegate_id: id.into_inner().into(),
+        person: person.expect("checked"),
+    };
+    let outcome = state.run_once(&actor, key.0.as_ref(), command).await?;
+    Ok(answer(StatusCode::OK, outcome, |d| DelegateView::from(&d)))
+}
+
+/// Cancel a delegate: frees the place (and dinner seat) and takes the fee
+/// off the registration's total, which may leave a refund due.
+///
+/// Organisations may cancel until the registration deadline (or their
+/// extension); staff at any time. Audited.
+#[utoipa::path(
+    tag = "registrations",
+    security(("bearer" = [])),
+    params(
+        ("id" = uuid::Uuid, Path, description = "Delegate"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key (24 h)"),
+    ),
+    responses(
+        (status = 200, body = RegistrationView),
+        Unauthenticated, NotFound, Conflict,
+    )
+)]
+#[post("/delegates/{id}/cancellation")]
+pub async fn cancel_delegate(
+    state: web::Data<AppState>,
+    key: IdempotencyHeader,
+    caller: Caller,
+    id: web::Path<uuid::Uuid>,
+) -> ApiResult<HttpResponse> {
+    let command = Cancel {
+        delegate_id: id.into_inner().into(),
+    };
+    let outcome = state
+        .run_once(&caller.actor, key.0.as_ref(), command)
+        .await?;
+    Ok(answer(StatusCode::OK, outcome, |r| {
+        RegistrationView::from(&r)
+    }))
+}

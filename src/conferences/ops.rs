@@ -1,0 +1,114 @@
+//! Conference operations: create and patch (staff), read and quote
+//! (anyone).
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::spec::{ConferencePatch, ConferenceSpec};
+use super::store;
+use super::Conference;
+use crate::db::{self, DbConnection};
+use crate::deadlines::rules::{self as deadlines, DeadlineKey};
+use crate::ids::ConferenceId;
+use crate::ops::{Command, Ctx, Error};
+use crate::values::money::Money;
+
+fn slug_taken(e: diesel::result::Error) -> Error {
+    if db::is_unique_violation(&e) {
+        Error::Conflict("A conference with this slug already exists.".into())
+    } else {
+        e.into()
+    }
+}
+
+/// A conference and its rules (staff).
+#[derive(Debug, Serialize)]
+pub struct CreateConference {
+    pub spec: ConferenceSpec,
+}
+
+impl Command for CreateConference {
+    type Output = Conference;
+    const NAME: &'static str = "create_conference";
+
+    fn apply(self, conn: &mut DbConnection, ctx: &Ctx) -> Result<Conference, Error> {
+        ctx.actor.require_staff()?;
+        store::insert(conn, &ConferenceId::new(), &self.spec, ctx.now.naive_utc())
+            .map_err(slug_taken)
+    }
+}
+
+/// Any of a conference's fields, validated as a whole once applied
+/// (staff). Registrations already made keep the price they were given.
+#[derive(Debug, Serialize)]
+pub struct PatchConference {
+    pub id: ConferenceId,
+    pub patch: ConferencePatch,
+}
+
+impl Command for PatchConference {
+    type Output = Conference;
+    const NAME: &'static str = "patch_conference";
+
+    fn apply(self, conn: &mut DbConnection, ctx: &Ctx) -> Result<Conference, Error> {
+        ctx.actor.require_staff()?;
+        let existing = store::lock_and_get(conn, &self.id)?.ok_or(Error::NotFound)?;
+        let spec = existing.spec.patched(self.patch, &ctx.settings.regions)?;
+        store::update(conn, &existing, &spec, ctx.now.naive_utc()).map_err(slug_taken)
+    }
+}
+
+pub fn get(conn: &mut DbConnection, id: &ConferenceId) -> Result<Conference, Error> {
+    store::get(conn, id)?.ok_or(Error::NotFound)
+}
+
+/// A page of conferences, newest first (`limit + 1` rows; see
+/// [`crate::db::page`]).
+pub fn list(
+    conn: &mut DbConnection,
+    limit: i64,
+    cursor: Option<&ConferenceId>,
+) -> Result<Vec<Conference>, Error> {
+    Ok(store::list(conn, limit, cursor)?)
+}
+
+/// The price of one place at an instant, in the conference's zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quote {
+    pub tier: String,
+    pub pass_fee: Money,
+    pub dinner_fee: Money,
+    pub total: Money,
+    pub currency: String,
+    pub dinner: bool,
+    /// The conference-local date the price is for.
+    pub as_of: NaiveDate,
+    pub registration_open: bool,
+}
+
+/// The price in force at `now` for one place, with or without dinner.
+pub fn quote(
+    conn: &mut DbConnection,
+    id: &ConferenceId,
+    now: chrono::DateTime<chrono::Utc>,
+    dinner: bool,
+) -> Result<Quote, Error> {
+    let c = get(conn, id)?;
+    let tz = c.spec.timezone;
+    let today = deadlines::local_date(now, tz);
+    let q = c.spec.prices.quote(today, dinner);
+    Ok(Quote {
+        tier: q.tier_code,
+        pass_fee: q.pass_fee,
+        dinner_fee: q.dinner_fee,
+        total: q.total,
+        currency: c.spec.currency,
+        dinner,
+        as_of: today,
+        registration_open: deadlines::is_open(
+            now,
+            tz,
+            c.spec.deadlines.get(DeadlineKey::Registration),
+        ),
+    })
+}

@@ -1,0 +1,285 @@
+//! Conferences and their price tiers, stored.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::pricing::{PriceTable, PriceTier};
+use super::spec::{ConferenceSpec, Deadlines};
+use crate::db::schema::{conferences, price_tiers};
+use crate::db::DbConnection;
+use crate::ids::ConferenceId;
+use crate::values::money::Money;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = conferences)]
+#[diesel(treat_none_as_null = true)]
+pub struct ConferenceRow {
+    pub id: ConferenceId,
+    pub slug: String,
+    pub name: String,
+    pub venue: String,
+    pub timezone: String,
+    pub starts_on: chrono::NaiveDate,
+    pub ends_on: chrono::NaiveDate,
+    pub currency: String,
+    pub registration_deadline: chrono::NaiveDate,
+    pub motions_deadline: chrono::NaiveDate,
+    pub amendments_deadline: chrono::NaiveDate,
+    pub policy_submissions_deadline: chrono::NaiveDate,
+    pub cac_nominations_deadline: chrono::NaiveDate,
+    pub award_nominations_deadline: chrono::NaiveDate,
+    pub capacity: Option<i32>,
+    pub dinner_capacity: Option<i32>,
+    pub motion_word_limit: Option<i32>,
+    pub amendment_word_limit: Option<i32>,
+    pub policy_word_limit: Option<i32>,
+    pub cac_vacancies: i32,
+    pub cac_excluded_regions: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = price_tiers)]
+pub struct PriceTierRow {
+    pub conference_id: ConferenceId,
+    pub position: i32,
+    pub code: String,
+    pub name: String,
+    pub until: Option<chrono::NaiveDate>,
+    pub pass_fee_minor: i64,
+    pub dinner_fee_minor: i64,
+}
+
+/// A stored conference with its rules.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Conference {
+    pub id: ConferenceId,
+    pub spec: ConferenceSpec,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+fn to_i32(v: Option<u32>) -> Option<i32> {
+    v.map(|v| i32::try_from(v).unwrap_or(i32::MAX))
+}
+
+fn from_i32(v: Option<i32>) -> Option<u32> {
+    v.map(|v| u32::try_from(v).unwrap_or(0))
+}
+
+fn rows(
+    id: &ConferenceId,
+    spec: &ConferenceSpec,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+) -> (ConferenceRow, Vec<PriceTierRow>) {
+    let [registration, motions, amendments, policy, cac, award] = spec.deadlines.dates();
+    let row = ConferenceRow {
+        id: id.clone(),
+        slug: spec.slug.clone(),
+        name: spec.name.clone(),
+        venue: spec.venue.clone(),
+        timezone: spec.timezone.name().to_owned(),
+        starts_on: spec.starts_on,
+        ends_on: spec.ends_on,
+        currency: spec.currency.clone(),
+        registration_deadline: registration,
+        motions_deadline: motions,
+        amendments_deadline: amendments,
+        policy_submissions_deadline: policy,
+        cac_nominations_deadline: cac,
+        award_nominations_deadline: award,
+        capacity: to_i32(spec.capacity),
+        dinner_capacity: to_i32(spec.dinner_capacity),
+        motion_word_limit: to_i32(spec.motion_word_limit),
+        amendment_word_limit: to_i32(spec.amendment_word_limit),
+        policy_word_limit: to_i32(spec.policy_word_limit),
+        cac_vacancies: to_i32(Some(spec.cac_vacancies)).unwrap_or(0),
+        cac_excluded_regions: serde_json::to_string(&spec.cac_excluded_regions)
+            .expect("a list of strings serialises"),
+        created_at,
+        updated_at,
+    };
+    let tiers = spec
+        .prices
+        .tiers()
+        .iter()
+        .enumerate()
+        .map(|(i, t)| PriceTierRow {
+            conference_id: id.clone(),
+            position: i as i32,
+            code: t.code.clone(),
+            name: t.name.clone(),
+            until: t.until,
+            pass_fee_minor: t.pass_fee.minor(),
+            dinner_fee_minor: t.dinner_fee.minor(),
+        })
+        .collect();
+    (row, tiers)
+}
+
+fn assemble(row: ConferenceRow, tiers: Vec<PriceTierRow>) -> QueryResult<Conference> {
+    let corrupt = |what: &str| {
+        diesel::result::Error::DeserializationError(
+            format!("conference {} has an invalid {what}", row.id).into(),
+        )
+    };
+    let prices = PriceTable::new(
+        tiers
+            .into_iter()
+            .map(|t| PriceTier {
+                code: t.code,
+                name: t.name,
+                until: t.until,
+                pass_fee: Money::from_minor(t.pass_fee_minor),
+                dinner_fee: Money::from_minor(t.dinner_fee_minor),
+            })
+            .collect(),
+    )
+    .map_err(|_| corrupt("price table"))?;
+    let spec = ConferenceSpec {
+        slug: row.slug.clone(),
+        name: row.name.clone(),
+        venue: row.venue.clone(),
+        timezone: row.timezone.parse().map_err(|_| corrupt("time zone"))?,
+        starts_on: row.starts_on,
+        ends_on: row.ends_on,
+        currency: row.currency.clone(),
+        deadlines: Deadlines::new([
+            row.registration_deadline,
+            row.motions_deadline,
+            row.amendments_deadline,
+            row.policy_submissions_deadline,
+            row.cac_nominations_deadline,
+            row.award_nominations_deadline,
+        ]),
+        prices,
+        capacity: from_i32(row.capacity),
+        dinner_capacity: from_i32(row.dinner_capacity),
+        motion_word_limit: from_i32(row.motion_word_limit),
+        amendment_word_limit: from_i32(row.amendment_word_limit),
+        policy_word_limit: from_i32(row.policy_word_limit),
+        cac_vacancies: from_i32(Some(row.cac_vacancies)).unwrap_or(0),
+        cac_excluded_regions: serde_json::from_str(&row.cac_excluded_regions)
+            .map_err(|_| corrupt("excluded region list"))?,
+    };
+    Ok(Conference {
+        id: row.id,
+        spec,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+/// One row at a time: diesel's `MultiBackend` has no batch insert.
+fn insert_tiers(conn: &mut DbConnection, tiers: &[PriceTierRow]) -> QueryResult<()> {
+    for tier in tiers {
+        diesel::insert_into(price_tiers::table)
+            .values(tier)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn insert(
+    conn: &mut DbConnection,
+    id: &ConferenceId,
+    spec: &ConferenceSpec,
+    now: NaiveDateTime,
+) -> QueryResult<Conference> {
+    let (row, tiers) = rows(id, spec, now, now);
+    diesel::insert_into(conferences::table)
+        .values(&row)
+        .execute(conn)?;
+    insert_tiers(conn, &tiers)?;
+    assemble(row, tiers)
+}
+
+/// Replaces a conference's settings and price tiers.
+pub fn update(
+    conn: &mut DbConnection,
+    existing: &Conference,
+    spec: &ConferenceSpec,
+    now: NaiveDateTime,
+) -> QueryResult<Conference> {
+    let (row, tiers) = rows(&existing.id, spec, existing.created_at, now);
+    diesel::update(conferences::table.find(&existing.id))
+        .set(&row)
+        .execute(conn)?;
+    diesel::delete(price_tiers::table.filter(price_tiers::conference_id.eq(&existing.id)))
+        .execute(conn)?;
+    insert_tiers(conn, &tiers)?;
+    assemble(row, tiers)
+}
+
+/// Takes the conference's write lock first thing in a transaction: a write
+/// to its row holds the row lock on PostgreSQL and the database write lock
+/// on SQLite until commit, so concurrent writers for one conference
+/// serialise. False when there is no such conference.
+pub fn lock(conn: &mut DbConnection, id: &ConferenceId) -> QueryResult<bool> {
+    use conferences::dsl as c;
+    let n = diesel::update(c::conferences.filter(c::id.eq(id)))
+        .set(c::lock_version.eq(c::lock_version + 1))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Takes the conference's write lock ([`lock`]), then loads it.
+pub fn lock_and_get(conn: &mut DbConnection, id: &ConferenceId) -> QueryResult<Option<Conference>> {
+    if !lock(conn, id)? {
+        return Ok(None);
+    }
+    get(conn, id)
+}
+
+pub fn exists(conn: &mut DbConnection, id: &ConferenceId) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(conferences::table.find(id))).get_result(conn)
+}
+
+pub fn get(conn: &mut DbConnection, id: &ConferenceId) -> QueryResult<Option<Conference>> {
+    let Some(row) = conferences::table
+        .find(id)
+        .select(ConferenceRow::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let tiers = price_tiers::table
+        .filter(price_tiers::conference_id.eq(id))
+        .order(price_tiers::position.asc())
+        .select(PriceTierRow::as_select())
+        .load(conn)?;
+    assemble(row, tiers).map(Some)
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    limit: i64,
+    cursor: Option<&ConferenceId>,
+) -> QueryResult<Vec<Conference>> {
+    let mut q = conferences::table
+        .select(ConferenceRow::as_select())
+        .order(conferences::id.desc())
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(c) = cursor {
+        q = q.filter(conferences::id.lt(c.clone()));
+    }
+    let rows: Vec<ConferenceRow> = q.load(conn)?;
+    let ids: Vec<&ConferenceId> = rows.iter().map(|r| &r.id).collect();
+    let mut tiers: Vec<PriceTierRow> = price_tiers::table
+        .filter(price_tiers::conference_id.eq_any(&ids))
+        .order((price_tiers::conference_id, price_tiers::position.asc()))
+        .select(PriceTierRow::as_select())
+        .load(conn)?;
+    rows.into_iter()
+        .map(|row| {
+            let mine: Vec<PriceTierRow>;
+            (mine, tiers) = tiers.drain(..).partition(|t| t.conference_id == row.id);
+            assemble(row, mine)
+        })
+        .collect()
+}

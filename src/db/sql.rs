@@ -1,0 +1,127 @@
+//! Enums stored as `TEXT` (each column has a `CHECK` listing the values):
+//! one definition gives the Rust enum, its text, its JSON form and its
+//! column mapping on both backends, so a misspelt status cannot compile.
+
+/// Defines an enum whose variants are stored and sent as the given texts,
+/// which must be the variants' names in snake case (what serde and the API
+/// document use; a test below checks every enum).
+///
+/// ```ignore
+/// text_enum! {
+///     /// Where a delegate's place stands.
+///     pub enum DelegateStatus { Active = "active", Cancelled = "cancelled" }
+/// }
+/// ```
+macro_rules! text_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $text:literal ),+ $(,)?
+        }
+    ) => {
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash,
+            serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+            diesel::expression::AsExpression, diesel::deserialize::FromSqlRow,
+        )]
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        #[serde(rename_all = "snake_case")]
+        $(#[$meta])*
+        $vis enum $name {
+            $( $(#[$vmeta])* $variant ),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stored and sent text.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            /// The value a text names, if any.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+
+            /// The texts, for messages such as "must be one of: …".
+            pub fn choices() -> String {
+                [$($text),+].join(", ")
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+                let s = String::from_sql(bytes)?;
+                Self::parse(&s).ok_or_else(|| {
+                    format!(concat!("unknown ", stringify!($name), " {:?}"), s).into()
+                })
+            }
+        }
+
+        impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+        {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, DB>,
+            ) -> diesel::serialize::Result {
+                <str as diesel::serialize::ToSql<diesel::sql_types::Text, DB>>::to_sql(
+                    self.as_str(),
+                    out,
+                )
+            }
+        }
+    };
+}
+
+pub(crate) use text_enum;
+
+#[cfg(test)]
+mod tests {
+    /// Asserts that every value's JSON form is its stored text.
+    fn texts_match<T: serde::Serialize + std::fmt::Display>(all: &[T]) {
+        for v in all {
+            assert_eq!(
+                serde_json::to_value(v).unwrap(),
+                serde_json::Value::String(v.to_string())
+            );
+        }
+    }
+
+    #[test]
+    fn json_and_stored_texts_agree() {
+        use crate::registrations::rules as r;
+        use crate::submissions::rules as s;
+        texts_match(crate::accounts::UserRole::ALL);
+        texts_match(crate::audit::AuditAction::ALL);
+        texts_match(crate::deadlines::rules::DeadlineKey::ALL);
+        texts_match(crate::organisations::OrganisationKind::ALL);
+        texts_match(r::PaymentMethod::ALL);
+        texts_match(r::PaymentChannel::ALL);
+        texts_match(r::PaymentStatus::ALL);
+        texts_match(r::DelegateStatus::ALL);
+        texts_match(s::SubmissionKind::ALL);
+        texts_match(s::SubmissionStatus::ALL);
+        texts_match(s::NomineeKind::ALL);
+        texts_match(s::Timeliness::ALL);
+    }
+}

@@ -1,0 +1,8 @@
+//! Deadlines: the one rule (`rules`: calendar dates in the conference's
+//! zone, extensions, staff overrides, the substitution cut-off), the
+//! extensions granted to organisations (`store`), and how operations apply
+//! the rule (`ops`).
+
+pub mod ops;
+pub mod rules;
+pub mod store;

@@ -1,0 +1,385 @@
+//! Export operations: each list's query and file, for staff.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use rust_decimal::prelude::ToPrimitive;
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+
+use super::rules::{self as export, ExportRow, ListName, MoneyTotals, COLUMNS};
+use super::store::{self as q, ExportFilter, ExportRecord};
+use crate::conferences;
+use crate::db::DbConnection;
+use crate::deadlines::rules as deadlines;
+use crate::ids::{ConferenceId, OrganisationId};
+use crate::ops::{Actor, Error};
+use crate::organisations;
+use crate::submissions::rules::SubmissionKind;
+use crate::submissions::store as subs;
+use crate::values::money::Money;
+
+/// CSV bytes gathered before they are handed on.
+pub const CSV_CHUNK_BYTES: usize = 64 * 1024;
+/// Column widths of the XLSX export, in characters, in column order.
+const XLSX_WIDTHS: [f64; COLUMNS.len()] = [
+    38.0, 28.0, 32.0, 30.0, 16.0, 24.0, 8.0, 28.0, 28.0, 12.0, 12.0, 10.0, 15.0, 16.0, 20.0, 11.0,
+];
+
+fn csv_error(e: csv::Error) -> Error {
+    Error::Internal(e.into())
+}
+
+fn xlsx_error(e: XlsxError) -> Error {
+    Error::Internal(e.into())
+}
+
+/// A delegate list about to be written: the conference, the filter and the
+/// file name, checked before any byte is sent.
+#[derive(Debug, Clone)]
+pub struct DelegateList {
+    pub conference_id: ConferenceId,
+    pub filter: ExportFilter,
+    pub timezone: Tz,
+    pub currency: String,
+    pub file_name: String,
+}
+
+/// Checks a delegate list request (staff; the conference and any named
+/// organisation exist) and names its file.
+pub fn delegate_list(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    conference_id: &ConferenceId,
+    filter: ExportFilter,
+    now: DateTime<Utc>,
+    extension: &str,
+) -> Result<DelegateList, Error> {
+    actor.require_staff()?;
+    let conference = conferences::ops::get(conn, conference_id)?;
+    if let Some(org) = &filter.organisation_id {
+        if !organisations::store::exists(conn, org)? {
+            return Err(Error::validation("organisation_id", "no such organisation"));
+        }
+    }
+    let spec = conference.spec;
+    let file_name = export::file_name(
+        &spec.slug,
+        ListName::for_dinner_filter(filter.dinner),
+        deadlines::local_date(now, spec.timezone),
+        extension,
+    );
+    Ok(DelegateList {
+        conference_id: conference.id,
+        filter,
+        timezone: spec.timezone,
+        currency: spec.currency,
+        file_name,
+    })
+}
+
+/// Writes the whole CSV (BOM, header, rows) from one query as it runs, in
+/// chunks of about [`CSV_CHUNK_BYTES`], each handed to `sink`; stops early,
+/// and quietly, when `sink` says the reader has gone (returns false).
+pub fn write_delegates_csv(
+    conn: &mut DbConnection,
+    list: &DelegateList,
+    mut sink: impl FnMut(Vec<u8>) -> bool,
+) -> Result<(), Error> {
+    let mut w = export::csv_writer(export::BOM.as_bytes());
+    w.write_record(COLUMNS).map_err(csv_error)?;
+    for rec in q::records(conn, &list.conference_id, &list.filter)? {
+        w.write_record(ExportRow::from(rec?).cells(list.timezone))
+            .map_err(csv_error)?;
+        if w.get_ref().len() >= CSV_CHUNK_BYTES {
+            let full = std::mem::replace(&mut w, export::csv_writer(&[]));
+            if !sink(
+                full.into_inner()
+                    .map_err(|e| csv_error(e.into_error().into()))?,
+            ) {
+                return Ok(());
+            }
+        }
+    }
+    sink(
+        w.into_inner()
+            .map_err(|e| csv_error(e.into_error().into()))?,
+    );
+    Ok(())
+}
+
+/// A fee as an Excel number (a double, as every spreadsheet number is).
+fn fee_number(fee: Money) -> f64 {
+    fee.amount().to_f64().unwrap_or_default()
+}
+
+fn write_xlsx_row(
+    sheet: &mut Worksheet,
+    row: u32,
+    list: &DelegateList,
+    rec: ExportRecord,
+    money: &Format,
+    datetime: &Format,
+) -> Result<(), XlsxError> {
+    let r = ExportRow::from(rec);
+    let local = r.registered_local(list.timezone);
+    for (col, cell) in r.cells(list.timezone).iter().enumerate() {
+        let col = col as u16;
+        match col as usize {
+            export::FEE_COLUMN => {
+                sheet.write_number_with_format(row, col, fee_number(r.fee), money)?
+            }
+            export::DINNER_COLUMN => sheet.write_boolean(row, col, r.dinner)?,
+            export::REGISTERED_AT_COLUMN => {
+                sheet.write_datetime_with_format(row, col, local, datetime)?
+            }
+            _ => sheet.write_string(row, col, cell)?,
+        };
+    }
+    Ok(())
+}
+
+/// The whole workbook, written from one query as it runs; the sheet is
+/// kept on disk while it is written. Bold frozen header with an
+/// autofilter, fees as numbers in the conference's currency, registration
+/// times as Excel date-times on the conference's clock.
+pub fn delegates_xlsx(conn: &mut DbConnection, list: &DelegateList) -> Result<Vec<u8>, Error> {
+    let mut workbook = Workbook::new();
+    let bold = Format::new().set_bold();
+    let money = Format::new().set_num_format(export::money_format(&list.currency));
+    let datetime = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
+    let sheet = workbook.add_worksheet_with_constant_memory();
+    sheet.set_name("Delegates").map_err(xlsx_error)?;
+    for (col, width) in XLSX_WIDTHS.iter().enumerate() {
+        sheet
+            .set_column_width(col as u16, *width)
+            .map_err(xlsx_error)?;
+    }
+    for (col, name) in COLUMNS.iter().enumerate() {
+        sheet
+            .write_string_with_format(0, col as u16, *name, &bold)
+            .map_err(xlsx_error)?;
+    }
+    sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
+    let mut row = 0u32;
+    for rec in q::records(conn, &list.conference_id, &list.filter)? {
+        row += 1;
+        write_xlsx_row(sheet, row, list, rec?, &money, &datetime).map_err(xlsx_error)?;
+    }
+    sheet
+        .autofilter(0, 0, row, (COLUMNS.len() - 1) as u16)
+        .map_err(xlsx_error)?;
+    workbook.save_to_buffer().map_err(xlsx_error)
+}
+
+/// A conference at a glance (staff).
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub conference_id: ConferenceId,
+    /// Active delegates.
+    pub delegates: i64,
+    /// Active delegates dining.
+    pub dinners: i64,
+    /// (organisation, name, region, delegates), by name.
+    pub by_organisation: Vec<(OrganisationId, String, String, i64)>,
+    /// (region, delegates), by region.
+    pub by_region: Vec<(String, i64)>,
+    /// (tier code, delegates), in the order of the price table.
+    pub by_tier: Vec<(String, i64)>,
+    /// (requirement, delegates), most frequent first.
+    pub dietary: Vec<(String, i64)>,
+    /// The same over those dining only.
+    pub dinner_dietary: Vec<(String, i64)>,
+    pub currency: String,
+    pub money: MoneyTotals,
+}
+
+/// Active delegates by organisation, region and tier, dinners, dietary
+/// requirements, and money registered, paid, outstanding and to refund.
+pub fn summary(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    conference_id: &ConferenceId,
+) -> Result<Summary, Error> {
+    actor.require_staff()?;
+    let conference = conferences::ops::get(conn, conference_id)?;
+    let tiers = conference.spec.prices.tiers();
+    let mut by_tier = q::delegates_by_tier(conn, conference_id)?;
+    by_tier.sort_by_key(|t| tiers.iter().position(|p| p.code == t.0));
+    let groups = q::delegates_by_dietary_and_dinner(conn, conference_id)?;
+    let delegates = groups.iter().map(|g| g.2).sum();
+    let dinners = groups.iter().filter(|g| g.1).map(|g| g.2).sum();
+    let dinner_dietary = export::group_dietary(
+        groups
+            .iter()
+            .filter(|g| g.1)
+            .map(|(text, _, n)| (text.clone(), *n)),
+    );
+    let dietary = export::group_dietary(groups.into_iter().map(|(text, _, n)| (text, n)));
+    let mut money = MoneyTotals::default();
+    q::for_each_balance(conn, conference_id, |total, paid| money.add(total, paid))?;
+    Ok(Summary {
+        by_organisation: q::delegates_by_organisation(conn, conference_id)?,
+        by_region: q::delegates_by_region(conn, conference_id)?,
+        conference_id: conference.id,
+        delegates,
+        dinners,
+        by_tier,
+        dietary,
+        dinner_dietary,
+        currency: conference.spec.currency,
+        money,
+    })
+}
+
+/// A finished CSV file.
+#[derive(Debug, Clone)]
+pub struct CsvFile {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+pub const MOTION_COLUMNS: [&str; 15] = [
+    "reference",
+    "kind",
+    "motion_reference",
+    "title",
+    "organisation",
+    "organisation_kind",
+    "region",
+    "word_count",
+    "status",
+    "status_reason",
+    "composite",
+    "timeliness",
+    "submitted_at",
+    "submission_id",
+    "body",
+];
+
+/// Motions and their amendments (staff), in agenda order: each motion
+/// followed by its amendments, with word counts and status.
+pub fn motions_csv(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    conference_id: &ConferenceId,
+    now: DateTime<Utc>,
+) -> Result<CsvFile, Error> {
+    actor.require_staff()?;
+    let conference = conferences::ops::get(conn, conference_id)?;
+    let records = subs::for_export(
+        conn,
+        conference_id,
+        &[SubmissionKind::Motion, SubmissionKind::Amendment],
+    )?;
+    let tz = conference.spec.timezone;
+    let (motions, amendments): (Vec<_>, Vec<_>) = records
+        .iter()
+        .partition(|r| r.submission.kind == SubmissionKind::Motion);
+    let row = |r: &subs::ExportRecord, motion_reference: &str| {
+        let s = &r.submission;
+        vec![
+            s.reference.clone(),
+            s.kind.as_str().to_owned(),
+            motion_reference.to_owned(),
+            s.title.clone().unwrap_or_default(),
+            r.organisation.clone(),
+            r.organisation_kind.as_str().to_owned(),
+            r.region.clone(),
+            s.word_count.to_string(),
+            s.status.as_str().to_owned(),
+            s.status_reason.clone().unwrap_or_default(),
+            s.composite.clone().unwrap_or_default(),
+            s.timeliness.as_str().to_owned(),
+            export::local_time(s.created_at.and_utc(), tz),
+            s.id.to_string(),
+            s.body.clone(),
+        ]
+    };
+    let mut rows = Vec::with_capacity(records.len());
+    for m in &motions {
+        rows.push(row(m, &m.submission.reference));
+        for a in amendments
+            .iter()
+            .filter(|a| a.submission.motion_id.as_ref() == Some(&m.submission.id))
+        {
+            rows.push(row(a, &m.submission.reference));
+        }
+    }
+    let today = deadlines::local_date(now, tz);
+    Ok(CsvFile {
+        file_name: export::file_name(&conference.spec.slug, ListName::Motions, today, "csv"),
+        bytes: export::csv_file(&MOTION_COLUMNS, rows).map_err(csv_error)?,
+    })
+}
+
+pub const CAC_COLUMNS: [&str; 13] = [
+    "reference",
+    "candidate",
+    "candidate_delegate_id",
+    "candidate_organisation",
+    "candidate_region",
+    "nominating_body",
+    "nominating_body_kind",
+    "nominating_body_region",
+    "status",
+    "timeliness",
+    "submitted_at",
+    "word_count",
+    "statement",
+];
+
+/// CAC nominations (staff), one row per nomination, grouped by candidate.
+pub fn cac_nominations_csv(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    conference_id: &ConferenceId,
+    now: DateTime<Utc>,
+) -> Result<CsvFile, Error> {
+    actor.require_staff()?;
+    let conference = conferences::ops::get(conn, conference_id)?;
+    let records = subs::for_export(conn, conference_id, &[SubmissionKind::CacNomination])?;
+    let ids: Vec<_> = records
+        .iter()
+        .filter_map(|r| r.submission.delegate_id.clone())
+        .collect();
+    let candidates = subs::candidates(conn, &ids)?;
+    let tz = conference.spec.timezone;
+    let mut rows: Vec<(String, Vec<String>)> = records
+        .into_iter()
+        .filter_map(|r| {
+            let s = r.submission;
+            let c = candidates
+                .iter()
+                .find(|c| Some(&c.delegate_id) == s.delegate_id.as_ref())?;
+            Some((
+                c.name.clone(),
+                vec![
+                    s.reference,
+                    c.name.clone(),
+                    c.delegate_id.to_string(),
+                    c.organisation_name.clone(),
+                    c.region.clone(),
+                    r.organisation,
+                    r.organisation_kind.as_str().to_owned(),
+                    r.region,
+                    s.status.as_str().to_owned(),
+                    s.timeliness.as_str().to_owned(),
+                    export::local_time(s.created_at.and_utc(), tz),
+                    s.word_count.to_string(),
+                    s.body,
+                ],
+            ))
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1[2].cmp(&b.1[2])));
+    let today = deadlines::local_date(now, tz);
+    Ok(CsvFile {
+        file_name: export::file_name(
+            &conference.spec.slug,
+            ListName::CacNominations,
+            today,
+            "csv",
+        ),
+        bytes: export::csv_file(&CAC_COLUMNS, rows.into_iter().map(|(_, r)| r))
+            .map_err(csv_error)?,
+    })
+}

@@ -1,0 +1,294 @@
+//! Registration rules: delegates, fees, payment status and booking
+//! references. Pure. (Capacity is in [`super::capacity`].)
+
+use serde::{Deserialize, Serialize};
+
+use crate::conferences::pricing::PriceTier;
+use crate::db::sql::text_enum;
+use crate::values::money::Money;
+use crate::values::{self, EmailAddress, FieldError, Problems};
+
+pub const NAME_MAX_CHARS: usize = 200;
+pub const NOTE_MAX_CHARS: usize = 1000;
+
+// How an organisation will pay for a registration.
+text_enum! {
+    pub enum PaymentMethod {
+        Online = "online",
+        Cheque = "cheque",
+        Invoice = "invoice",
+    }
+}
+
+text_enum! {
+    /// How a payment was received (staff record these).
+    pub enum PaymentChannel {
+        Online = "online",
+        Cheque = "cheque",
+        Invoice = "invoice",
+        BankTransfer = "bank_transfer",
+    }
+}
+
+// Where a registration's money stands: derived from its total and what
+// has been paid.
+text_enum! {
+    pub enum PaymentStatus {
+        Unpaid = "unpaid",
+        PartPaid = "part_paid",
+        Paid = "paid",
+        RefundDue = "refund_due",
+    }
+}
+
+impl PaymentStatus {
+    /// From what is owed and what has been paid.
+    pub fn of(total: Money, paid: Money) -> Self {
+        if paid > total {
+            PaymentStatus::RefundDue
+        } else if paid == total {
+            PaymentStatus::Paid
+        } else if paid == Money::ZERO {
+            PaymentStatus::Unpaid
+        } else {
+            PaymentStatus::PartPaid
+        }
+    }
+}
+
+text_enum! {
+    /// Whether a delegate's place is held.
+    pub enum DelegateStatus {
+        Active = "active",
+        Cancelled = "cancelled",
+    }
+}
+
+/// A delegate as sent by the client.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DelegateInput {
+    #[schema(example = "Ada Lovelace")]
+    pub name: String,
+    #[schema(example = "ada@example.org")]
+    pub email: String,
+    #[serde(default)]
+    pub dinner: bool,
+    #[serde(default)]
+    #[schema(example = "vegetarian")]
+    pub dietary_requirements: String,
+    #[serde(default)]
+    pub access_requirements: String,
+}
+
+/// A delegate's validated details.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub name: String,
+    pub email: EmailAddress,
+    pub dietary_requirements: String,
+    pub access_requirements: String,
+}
+
+/// A validated delegate with the fee fixed at receipt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PricedDelegate {
+    pub person: Person,
+    pub dinner: bool,
+    pub pass_fee: Money,
+    pub dinner_fee: Money,
+    pub fee: Money,
+}
+
+/// Parses one person's details, reporting problems under `prefix`.
+pub fn parse_person(
+    p: &mut Problems,
+    prefix: &str,
+    name: &str,
+    email: &str,
+    dietary: &str,
+    access: &str,
+) -> Option<Person> {
+    let name = p.take(&format!("{prefix}name"), values::line(name, NAME_MAX_CHARS));
+    let email = p.take(&format!("{prefix}email"), EmailAddress::parse(email));
+    let dietary = p.take(
+        &format!("{prefix}dietary_requirements"),
+        values::free_text(dietary, NOTE_MAX_CHARS),
+    );
+    let access = p.take(
+        &format!("{prefix}access_requirements"),
+        values::free_text(access, NOTE_MAX_CHARS),
+    );
+    Some(Person {
+        name: name?,
+        email: email?,
+        dietary_requirements: dietary?,
+        access_requirements: access?,
+    })
+}
+
+/// A delegate to register: who, and whether they dine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewDelegate {
+    pub person: Person,
+    pub dinner: bool,
+}
+
+/// Checks the delegates of one registration (at least one, at most `max`),
+/// reporting each problem under `delegates[i].field`.
+pub fn parse_delegates(
+    inputs: &[DelegateInput],
+    max: usize,
+) -> Result<Vec<NewDelegate>, Vec<FieldError>> {
+    let mut p = Problems::default();
+    if inputs.is_empty() {
+        p.push("delegates", "at least one delegate is required");
+    }
+    if inputs.len() > max {
+        p.push(
+            "delegates",
+            format!("at most {max} delegates may be registered at once"),
+        );
+    }
+    let mut out = Vec::with_capacity(inputs.len());
+    for (i, d) in inputs.iter().enumerate() {
+        let prefix = format!("delegates[{i}].");
+        if let Some(person) = parse_person(
+            &mut p,
+            &prefix,
+            &d.name,
+            &d.email,
+            &d.dietary_requirements,
+            &d.access_requirements,
+        ) {
+            out.push(NewDelegate {
+                person,
+                dinner: d.dinner,
+            });
+        }
+    }
+    p.into_result()?;
+    Ok(out)
+}
+
+/// The fee of one place: the tier's pass fee, plus its dinner fee for a
+/// delegate who dines.
+pub fn price(delegate: NewDelegate, tier: &PriceTier) -> PricedDelegate {
+    let dinner_fee = if delegate.dinner {
+        tier.dinner_fee
+    } else {
+        Money::ZERO
+    };
+    PricedDelegate {
+        person: delegate.person,
+        dinner: delegate.dinner,
+        pass_fee: tier.pass_fee,
+        dinner_fee,
+        fee: tier
+            .pass_fee
+            .checked_add(dinner_fee)
+            .expect("fees are bounded"),
+    }
+}
+
+/// Booking references use letters and digits that cannot be confused when
+/// read aloud or handwritten on a cheque (no 0/O, 1/I/L, 2/Z, 5/S, 8/B).
+pub const REFERENCE_ALPHABET: &[u8] = b"34679ACDEFGHJKMNPQRTUVWXY";
+pub const REFERENCE_LEN: usize = 8;
+
+/// A reference such as `PL-7K3M-9QXA` from random bytes.
+pub fn booking_reference(random: [u8; REFERENCE_LEN]) -> String {
+    let chars: String = random
+        .iter()
+        .map(|b| REFERENCE_ALPHABET[*b as usize % REFERENCE_ALPHABET.len()] as char)
+        .collect();
+    format!("PL-{}-{}", &chars[..4], &chars[4..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tier() -> PriceTier {
+        PriceTier {
+            code: "early".into(),
+            name: "Early".into(),
+            until: None,
+            pass_fee: "90".parse().unwrap(),
+            dinner_fee: "45".parse().unwrap(),
+        }
+    }
+
+    fn delegate(name: &str, email: &str, dinner: bool) -> DelegateInput {
+        DelegateInput {
+            name: name.into(),
+            email: email.into(),
+            dinner,
+            dietary_requirements: String::new(),
+            access_requirements: String::new(),
+        }
+    }
+
+    #[test]
+    fn fees_follow_the_tier_and_dinner() {
+        let priced: Vec<_> = parse_delegates(
+            &[
+                delegate("Ada", "ada@example.org", true),
+                delegate("Bob", "bob@example.org", false),
+            ],
+            50,
+        )
+        .unwrap()
+        .into_iter()
+        .map(|d| price(d, &tier()))
+        .collect();
+        assert_eq!(priced[0].fee.to_string(), "135.00");
+        assert_eq!(priced[1].fee.to_string(), "90.00");
+        assert_eq!(priced[1].dinner_fee, Money::ZERO);
+    }
+
+    #[test]
+    fn delegates_are_validated_with_field_paths() {
+        let mut long = delegate("x", "x@example.org", false);
+        long.dietary_requirements = "y".repeat(1001);
+        let errors = parse_delegates(&[delegate("", "nope", false), long], 50).unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "delegates[0].name",
+                "delegates[0].email",
+                "delegates[1].dietary_requirements"
+            ]
+        );
+        assert_eq!(parse_delegates(&[], 50).unwrap_err()[0].field, "delegates");
+        let many = vec![delegate("a", "a@example.org", false); 3];
+        assert!(parse_delegates(&many, 2).is_err());
+    }
+
+    #[test]
+    fn payment_status() {
+        let m = |s: &str| s.parse::<Money>().unwrap();
+        assert_eq!(PaymentStatus::of(m("135"), m("0")), PaymentStatus::Unpaid);
+        assert_eq!(
+            PaymentStatus::of(m("135"), m("35")),
+            PaymentStatus::PartPaid
+        );
+        assert_eq!(PaymentStatus::of(m("135"), m("135")), PaymentStatus::Paid);
+        assert_eq!(
+            PaymentStatus::of(m("90"), m("135")),
+            PaymentStatus::RefundDue
+        );
+        assert_eq!(PaymentStatus::of(m("0"), m("0")), PaymentStatus::Paid);
+    }
+
+    #[test]
+    fn references_are_unambiguous() {
+        let r = booking_reference([0, 1, 2, 3, 250, 251, 252, 255]);
+        assert_eq!(r.len(), 12);
+        assert!(r.starts_with("PL-"));
+        for c in r[3..].chars().filter(|c| *c != '-') {
+            assert!(!"0O1IL2Z5S8B".contains(c), "{r}");
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! Registrations, their delegates and payments, stored.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::rules::{DelegateStatus, PaymentChannel, PaymentMethod, PaymentStatus};
+use crate::db::schema::{delegates, payments, registrations};
+use crate::db::DbConnection;
+use crate::ids::{ConferenceId, DelegateId, OrganisationId, PaymentId, RegistrationId, UserId};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = registrations)]
+pub struct RegistrationRow {
+    pub id: RegistrationId,
+    pub conference_id: ConferenceId,
+    pub organisation_id: OrganisationId,
+    pub reference: String,
+    pub payment_method: PaymentMethod,
+    pub tier_code: String,
+    pub currency: String,
+    pub total_minor: i64,
+    pub amount_paid_minor: i64,
+    pub created_by: UserId,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = delegates)]
+pub struct DelegateRow {
+    pub id: DelegateId,
+    pub registration_id: RegistrationId,
+    pub conference_id: ConferenceId,
+    pub position: i32,
+    pub name: String,
+    pub email: String,
+    pub dinner: bool,
+    pub dietary_requirements: String,
+    pub access_requirements: String,
+    pub pass_fee_minor: i64,
+    pub dinner_fee_minor: i64,
+    pub fee_minor: i64,
+    pub status: DelegateStatus,
+    pub cancelled_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = payments)]
+pub struct PaymentRow {
+    pub id: PaymentId,
+    pub registration_id: RegistrationId,
+    pub amount_minor: i64,
+    pub method: PaymentChannel,
+    pub reference: String,
+    pub recorded_by: UserId,
+    pub created_at: NaiveDateTime,
+}
+
+/// A registration with its delegates in the order given.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Registration {
+    pub row: RegistrationRow,
+    pub delegates: Vec<DelegateRow>,
+}
+
+pub fn reference_exists(conn: &mut DbConnection, reference: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        registrations::table.filter(registrations::reference.eq(reference)),
+    ))
+    .get_result(conn)
+}
+
+pub fn insert(conn: &mut DbConnection, r: &RegistrationRow, ds: &[DelegateRow]) -> QueryResult<()> {
+    diesel::insert_into(registrations::table)
+        .values(r)
+        .execute(conn)?;
+    for d in ds {
+        diesel::insert_into(delegates::table)
+            .values(d)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+fn delegates_of(conn: &mut DbConnection, ids: &[&RegistrationId]) -> QueryResult<Vec<DelegateRow>> {
+    delegates::table
+        .filter(delegates::registration_id.eq_any(ids))
+        .order((delegates::registration_id, delegates::position))
+        .select(DelegateRow::as_select())
+        .load(conn)
+}
+
+pub fn get(conn: &mut DbConnection, id: &RegistrationId) -> QueryResult<Option<Registration>> {
+    let Some(row) = registrations::table
+        .find(id)
+        .select(RegistrationRow::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let delegates = delegates_of(conn, &[id])?;
+    Ok(Some(Registration { row, delegates }))
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub organisation_id: Option<OrganisationId>,
+    pub payment_status: Option<PaymentStatus>,
+}
+
+/// A page of a conference's registrations, newest first.
+pub fn list(
+    conn: &mut DbConnection,
+    conference_id: &ConferenceId,
+    filter: &ListFilter,
+    limit: i64,
+    cursor: Option<&RegistrationId>,
+) -> QueryResult<Vec<Registration>> {
+    use registrations::dsl as r;
+    let mut q = r::registrations
+        .filter(r::conference_id.eq(conference_id.clone()))
+        .select(RegistrationRow::as_select())
+        .order(r::id.desc())
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(org) = &filter.organisation_id {
+        q = q.filter(r::organisation_id.eq(org.clone()));
+    }
+    if let Some(c) = cursor {
+        q = q.filter(r::id.lt(c.clone()));
+    }
+    q = match filter.payment_status {
+        None => q,
+        Some(PaymentStatus::Unpaid) => q
+            .filter(r::amount_paid_minor.eq(0))
+            .filter(r::total_minor.gt(0)),
+        Some(PaymentStatus::PartPaid) => q
+            .filter(r::amount_paid_minor.gt(0))
+            .filter(r::amount_paid_minor.lt(r::total_minor)),
+        Some(PaymentStatus::Paid) => q.filter(r::amount_paid_minor.eq(r::total_minor)),
+        Some(PaymentStatus::RefundDue) => q.filter(r::amount_paid_minor.gt(r::total_minor)),
+    };
+    let rows: Vec<RegistrationRow> = q.load(conn)?;
+    let ids: Vec<&RegistrationId> = rows.iter().map(|r| &r.id).collect();
+    let mut all = delegates_of(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let mine: Vec<DelegateRow>;
+            (mine, all) = all.drain(..).partition(|d| d.registration_id == row.id);
+            Registration {
+                row,
+                delegates: mine,
+            }
+        })
+        .collect())
+}
+
+pub fn get_delegate(conn: &mut DbConnection, id: &DelegateId) -> QueryResult<Option<DelegateRow>> {
+    delegates::table
+        .find(id)
+        .select(DelegateRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A new person in an existing place (same dinner choice and fee).
+pub fn substitute(
+    conn: &mut DbConnection,
+    delegate_id: &DelegateId,
+    name: &str,
+    email: &str,
+    dietary: &str,
+    access: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    use delegates::dsl as d;
+    diesel::update(
+        d::delegates
+            .find(delegate_id)
+            .filter(d::status.eq(DelegateStatus::Active)),
+    )
+    .set((
+        d::name.eq(name),
+        d::email.eq(email),
+        d::dietary_requirements.eq(dietary),
+        d::access_requirements.eq(access),
+        d::updated_at.eq(now),
+    ))
+    .execute(conn)
+}
+
+/// Marks an active delegate cancelled; 0 when already cancelled.
+pub fn cancel(
+    conn: &mut DbConnection,
+    delegate_id: &DelegateId,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    use delegates::dsl as d;
+    diesel::update(
+        d::delegates
+            .find(delegate_id)
+            .filter(d::status.eq(DelegateStatus::Active)),
+    )
+    .set((
+        d::status.eq(DelegateStatus::Cancelled),
+        d::cancelled_at.eq(Some(now)),
+        d::updated_at.eq(now),
+    ))
+    .execute(conn)
+}
+
+/// Changes a registration's total and amount paid by the given amounts.
+pub fn adjust_money(
+    conn: &mut DbConnection,
+    registration_id: &RegistrationId,
+    total_delta: i64,
+    paid_delta: i64,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    use registrations::dsl as r;
+    diesel::update(r::registrations.find(registration_id))
+        .set((
+            r::total_minor.eq(r::total_minor + total_delta),
+            r::amount_paid_minor.eq(r::amount_paid_minor + paid_delta),
+            r::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn insert_payment(conn: &mut DbConnection, p: &PaymentRow) -> QueryResult<()> {
+    diesel::insert_into(payments::table)
+        .values(p)
+        .execute(conn)
+        .map(|_| ())
+}
