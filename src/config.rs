@@ -1,6 +1,10 @@
 //! Settings: `config/default.toml` (compiled in), then the file named in
 //! `PLENARY_CONFIG`, then environment variables (`DATABASE_URL` and
-//! `PLENARY_<KEY>`). A bad value stops start-up with a line naming the key.
+//! `PLENARY_<KEY>`). A bad value stops start-up with a line naming the key,
+//! as does an unknown key in the file; unknown `PLENARY_*` variables are
+//! ignored unless they look like a misspelt key (see `env`).
+
+mod env;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -41,6 +45,11 @@ pub struct ConfigError(String);
 impl Settings {
     /// Loads the layered configuration from the process environment.
     pub fn load() -> Result<Self, ConfigError> {
+        let misspelt =
+            env::near_misses(std::env::vars_os().filter_map(|(name, _)| name.into_string().ok()));
+        if !misspelt.is_empty() {
+            return Err(ConfigError(misspelt.join("; ")));
+        }
         let mut figment = Figment::from(Toml::string(DEFAULTS));
         if let Ok(path) = std::env::var("PLENARY_CONFIG") {
             if !std::path::Path::new(&path).is_file() {
@@ -52,7 +61,7 @@ impl Settings {
         }
         let figment = figment
             .merge(Env::raw().only(&["DATABASE_URL"]))
-            .merge(Env::prefixed("PLENARY_").ignore(&["CONFIG"]));
+            .merge(env::provider());
         let settings: Settings = figment.extract().map_err(|e| {
             let key = e.path.join(".");
             ConfigError(if key.is_empty() {

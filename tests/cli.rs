@@ -74,3 +74,109 @@ fn bad_configuration_names_the_key() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("listen"));
 }
+
+/// Kills the server when the test ends, passed or not.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn healthz(port: u16) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    Some(response)
+}
+
+#[test]
+fn serves_beside_kubernetes_and_docker_link_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Running(
+        plenary(dir.path())
+            .env("PLENARY_LISTEN", format!("127.0.0.1:{port}"))
+            // What Kubernetes sets for a Service named `plenary`…
+            .env("PLENARY_SERVICE_HOST", "10.0.0.11")
+            .env("PLENARY_SERVICE_PORT", "8080")
+            .env("PLENARY_SERVICE_PORT_HTTP", "8080")
+            .env("PLENARY_PORT", "tcp://10.0.0.11:8080")
+            .env("PLENARY_PORT_8080_TCP", "tcp://10.0.0.11:8080")
+            .env("PLENARY_PORT_8080_TCP_PROTO", "tcp")
+            .env("PLENARY_PORT_8080_TCP_PORT", "8080")
+            .env("PLENARY_PORT_8080_TCP_ADDR", "10.0.0.11")
+            // …for one named `plenary-db`, and unrelated names.
+            .env("PLENARY_DB_SERVICE_HOST", "10.0.0.12")
+            .env("PLENARY_DB_PORT_5432_TCP_ADDR", "10.0.0.12")
+            .env("PLENARY_VERSION", "1.2.3")
+            .arg("serve")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let response = loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(server.0.stderr.as_mut().unwrap(), &mut err).unwrap();
+            panic!("plenary exited ({status}): {err}");
+        }
+        if let Some(response) = healthz(port) {
+            break response;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "plenary did not answer on port {port}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains(r#"{"status":"ok"}"#), "{response}");
+}
+
+#[test]
+fn a_misspelt_variable_names_the_one_meant() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = plenary(dir.path())
+        .env("PLENARY_LISTN", "127.0.0.1:0")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("`PLENARY_LISTN`: did you mean `PLENARY_LISTEN`?"),
+        "{err}"
+    );
+    assert!(!dir.path().join("cli.db").exists(), "migrated anyway");
+}
+
+#[test]
+fn an_unknown_key_in_the_configuration_file_stops_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("plenary.toml");
+    std::fs::write(&cfg, "listn = \"127.0.0.1:0\"\n").unwrap();
+    let out = plenary(dir.path())
+        .env("PLENARY_CONFIG", &cfg)
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("key `listn`: unknown field"), "{err}");
+    assert!(!dir.path().join("cli.db").exists(), "migrated anyway");
+}

@@ -227,7 +227,7 @@ fn next_years_conference() -> Value {
     json!({
         "slug": format!("annual-{y}"),
         "name": format!("Annual Conference {y}"),
-        "venue": "Cardiff City Hall",
+        "venue": "Radisson Blu Hotel Cardiff",
         "timezone": "Europe/London",
         "starts_on": format!("{y}-09-09"),
         "ends_on": format!("{y}-09-11"),

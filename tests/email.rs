@@ -32,7 +32,7 @@ fn conference() -> ConferenceInfo {
     ConferenceInfo {
         id: uuid::Uuid::now_v7().to_string(),
         name: "Co-operative Party Annual Conference 2016".into(),
-        venue: "Cardiff City Hall".into(),
+        venue: "Radisson Blu Hotel Cardiff".into(),
         starts_on: NaiveDate::from_ymd_opt(2016, 9, 9).unwrap(),
         ends_on: NaiveDate::from_ymd_opt(2016, 9, 11).unwrap(),
         timezone: "Europe/London".into(),
@@ -170,7 +170,7 @@ async fn smtp_delivers_the_confirmation_with_a_calendar_entry(b: Backend) {
         "{text}"
     );
     let html = message.body_html(0).unwrap();
-    assert!(html.contains("Cardiff City Hall"), "{html}");
+    assert!(html.contains("Radisson Blu Hotel Cardiff"), "{html}");
 
     let ics = message
         .attachments()
@@ -183,7 +183,7 @@ async fn smtp_delivers_the_confirmation_with_a_calendar_entry(b: Backend) {
         "BEGIN:VEVENT",
         "DTSTART;VALUE=DATE:20160909",
         "DTEND;VALUE=DATE:20160912",
-        "LOCATION:Cardiff City Hall",
+        "LOCATION:Radisson Blu Hotel Cardiff",
     ] {
         assert!(ics.contains(&format!("{line}\r\n")), "{line}: {ics}");
     }

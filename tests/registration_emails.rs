@@ -49,7 +49,7 @@ async fn registration_emails_arrive_over_smtp(b: Backend) {
     let ada = to("ada@delegates.example").parse();
     assert!(ada.subject().unwrap().contains("Annual Conference 2016"));
     let text = ada.body_text(0).unwrap();
-    assert!(text.contains("Cardiff City Hall"), "{text}");
+    assert!(text.contains("Radisson Blu Hotel Cardiff"), "{text}");
     assert!(text.contains(reference), "{text}");
     assert!(text.contains("vegetarian"), "{text}");
     assert!(

@@ -92,7 +92,7 @@ pub struct ConferenceInput {
     pub slug: String,
     #[schema(example = "Co-operative Party Annual Conference 2016")]
     pub name: String,
-    #[schema(example = "Cardiff City Hall")]
+    #[schema(example = "Radisson Blu Hotel Cardiff")]
     pub venue: String,
     #[schema(example = "Europe/London")]
     pub timezone: String,
@@ -366,7 +366,7 @@ pub mod tests {
         serde_json::from_value(serde_json::json!({
             "slug": "annual-2016",
             "name": "Annual Conference 2016",
-            "venue": "Cardiff City Hall",
+            "venue": "Radisson Blu Hotel Cardiff",
             "timezone": "Europe/London",
             "starts_on": "2016-09-09",
             "ends_on": "2016-09-11",

@@ -440,7 +440,7 @@ mod tests {
         ConferenceInfo {
             id: "0190c0de-0000-7000-8000-000000000001".into(),
             name: "Co-operative Party Annual Conference 2016".into(),
-            venue: "Cardiff City Hall, Cathays Park".into(),
+            venue: "Radisson Blu Hotel Cardiff, Bute Terrace".into(),
             starts_on: NaiveDate::from_ymd_opt(2016, 9, 9).unwrap(),
             ends_on: NaiveDate::from_ymd_opt(2016, 9, 11).unwrap(),
             timezone: "Europe/London".into(),
@@ -546,7 +546,7 @@ mod tests {
         for needle in [
             "Dear Ada Lovelace",
             "9–11 September 2016",
-            "Cardiff City Hall, Cathays Park",
+            "Radisson Blu Hotel Cardiff, Bute Terrace",
             "CARD-7KQ4",
             "Conference dinner: yes",
             "Vegan",
@@ -669,7 +669,7 @@ mod tests {
         assert!(ics.contains("\r\nDTEND;VALUE=DATE:20160912\r\n"));
         assert!(ics.contains("\r\nDTSTAMP:20160501T110000Z\r\n"));
         assert!(ics.contains("\r\nUID:uid-1@plenary\r\n"));
-        assert!(ics.contains("\r\nLOCATION:Cardiff City Hall\\, Cathays Park\r\n"));
+        assert!(ics.contains("\r\nLOCATION:Radisson Blu Hotel Cardiff\\, Bute Terrace\r\n"));
         for line in ics.split("\r\n") {
             assert!(line.len() <= 75, "{line:?} is too long");
         }

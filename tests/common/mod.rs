@@ -393,7 +393,7 @@ pub fn cardiff() -> Value {
     json!({
         "slug": format!("annual-2016-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
         "name": "Co-operative Party Annual Conference 2016",
-        "venue": "Cardiff City Hall",
+        "venue": "Radisson Blu Hotel Cardiff",
         "timezone": "Europe/London",
         "starts_on": "2016-09-09",
         "ends_on": "2016-09-11",
