@@ -11,9 +11,7 @@ use std::time::{Duration, SystemTime};
 use chrono::NaiveDateTime;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment as MailAttachment, Mailbox, MultiPart};
-use lettre::{
-    Address, AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -22,6 +20,7 @@ use super::outbox::{self, Failure, OutboxRow, Status};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{DbConnection, DbPool};
+use crate::values::EmailAddress;
 
 /// How often an idle sender looks for due emails.
 pub const DEFAULT_POLL: Duration = Duration::from_millis(250);
@@ -263,10 +262,9 @@ impl Sender {
     }
 
     fn message(&self, row: &OutboxRow) -> Result<Message, String> {
-        let to: Address = row
-            .recipient
-            .parse()
-            .map_err(|e| format!("invalid recipient address: {e}"))?;
+        let to = EmailAddress::parse(&row.recipient)
+            .map_err(|e| format!("invalid recipient address: {e}"))?
+            .into_address();
         let alternative =
             MultiPart::alternative_plain_html(row.text_body.clone(), row.html_body.clone());
         let body = match row.attachment() {

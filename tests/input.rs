@@ -1,0 +1,140 @@
+//! Input integrity (issue #23): what the API refuses at the edge and why.
+//! Email addresses the sender could not deliver to, names with nothing
+//! visible in them or with direction overrides, bodies that are not JSON,
+//! methods a path does not support, and a quote that must say when
+//! registration is closed.
+
+mod common;
+
+use common::{Backend, TestApp};
+use serde_json::{json, Value};
+
+backend_tests!(emails_we_cannot_send_to_are_refused);
+
+#[track_caller]
+fn fields(problem: &Value) -> Vec<&str> {
+    problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect()
+}
+
+fn delegate(name: &str, email: &str) -> Value {
+    json!({"name": name, "email": email, "dinner": false})
+}
+
+async fn emails_we_cannot_send_to_are_refused(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let staff = app.staff().await;
+    let undeliverable = [
+        "\"jo smith\"@example.org",
+        "ada@[127.0.0.1]",
+        "ada@[IPv6:::1]",
+    ];
+
+    for email in undeliverable {
+        let p = app
+            .post(
+                "/api/v1/organisations",
+                Some(&staff),
+                &json!({"name": "Quoted Society", "kind": "society", "region": "Wales",
+                        "contact_email": email}),
+            )
+            .await
+            .problem(422, "validation_failed");
+        assert_eq!(fields(&p), ["contact_email"], "{email}");
+        let p = app
+            .post(
+                "/api/v1/users",
+                Some(&staff),
+                &json!({"email": email, "name": "Quoted", "password": "a long enough password",
+                        "role": "staff"}),
+            )
+            .await
+            .problem(422, "validation_failed");
+        assert_eq!(fields(&p), ["email"], "{email}");
+    }
+
+    let org = app.organisation(&staff, "Cardiff", "Wales").await;
+    let member = app.org_user(&org).await;
+    let conference = app.conference(&staff, json!({})).await;
+    let path = format!(
+        "/api/v1/conferences/{}/registrations",
+        conference["id"].as_str().unwrap()
+    );
+    let delegates: Vec<Value> = undeliverable
+        .iter()
+        .map(|e| delegate("Ada Lovelace", e))
+        .collect();
+    let p = app
+        .post(
+            &path,
+            Some(&member),
+            &json!({"payment_method": "invoice", "delegates": delegates}),
+        )
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(
+        fields(&p),
+        [
+            "delegates[0].email",
+            "delegates[1].email",
+            "delegates[2].email"
+        ]
+    );
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot send"),
+        "{p}"
+    );
+
+    // An internationalised domain is kept in the ASCII form every relay
+    // takes, and the confirmation is delivered to it.
+    let r = app
+        .post(
+            &path,
+            Some(&member),
+            &json!({"payment_method": "invoice",
+                    "delegates": [delegate("Ada Lovelace", "ada@bücher.example")]}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(r["delegates"][0]["email"], "ada@xn--bcher-kva.example");
+    let p = app
+        .post(
+            &format!(
+                "/api/v1/delegates/{}/substitution",
+                r["delegates"][0]["id"].as_str().unwrap()
+            ),
+            Some(&member),
+            &json!({"name": "Robert Owen", "email": "robert@[127.0.0.1]"}),
+        )
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(fields(&p), ["email"]);
+    for _ in 0..300 {
+        let outbox = app
+            .get("/api/v1/outbox?limit=500", Some(&staff))
+            .await
+            .expect(200);
+        let items = outbox["items"].as_array().unwrap().clone();
+        if items.iter().all(|e| e["status"] == "sent") {
+            assert!(items
+                .iter()
+                .any(|e| e["recipient"] == "ada@xn--bcher-kva.example"));
+            return;
+        }
+        assert!(
+            items
+                .iter()
+                .all(|e| e["status"] != "failed" && e["last_error"].is_null()),
+            "{items:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the confirmation was never sent");
+}
