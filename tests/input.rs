@@ -9,7 +9,10 @@ mod common;
 use common::{Backend, TestApp};
 use serde_json::{json, Value};
 
-backend_tests!(emails_we_cannot_send_to_are_refused);
+backend_tests!(
+    emails_we_cannot_send_to_are_refused,
+    names_must_show_and_keep_their_direction,
+);
 
 #[track_caller]
 fn fields(problem: &Value) -> Vec<&str> {
@@ -137,4 +140,73 @@ async fn emails_we_cannot_send_to_are_refused(b: Backend) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("the confirmation was never sent");
+}
+
+async fn names_must_show_and_keep_their_direction(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let staff = app.staff().await;
+    let org = |name: &str| {
+        json!({"name": name, "kind": "society", "region": "Wales",
+               "contact_email": "secretary@society.example"})
+    };
+    for name in [
+        "\u{200b}\u{200b}",
+        "\u{202e}",
+        "Ada \u{202e}ecalevoL",
+        "One\u{2028}Two",
+    ] {
+        let p = app
+            .post("/api/v1/organisations", Some(&staff), &org(name))
+            .await
+            .problem(422, "validation_failed");
+        assert_eq!(fields(&p), ["name"], "{name:?}");
+    }
+    let org_id = app.organisation(&staff, "Cardiff", "Wales").await;
+    let member = app.org_user(&org_id).await;
+    let conference = app.conference(&staff, json!({})).await;
+    let path = format!(
+        "/api/v1/conferences/{}/registrations",
+        conference["id"].as_str().unwrap()
+    );
+    let p = app
+        .post(
+            &path,
+            Some(&member),
+            &json!({"payment_method": "invoice", "delegates": [
+                delegate("\u{200b}\u{200b}", "a@example.org"),
+                delegate("\u{3164}", "b@example.org"),
+                delegate("Robert \u{2066}Owen\u{2069}", "c@example.org"),
+                {"name": "Ada Lovelace", "email": "d@example.org",
+                 "dietary_requirements": "vegan\u{202e}"},
+            ]}),
+        )
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(
+        fields(&p),
+        [
+            "delegates[0].name",
+            "delegates[1].name",
+            "delegates[2].name",
+            "delegates[3].dietary_requirements"
+        ]
+    );
+    assert_eq!(
+        p["errors"][0]["message"],
+        "must contain at least one visible character"
+    );
+    // Names in any script, with the joiners emoji need, are still names.
+    let r = app
+        .post(
+            &path,
+            Some(&member),
+            &json!({"payment_method": "invoice", "delegates": [
+                delegate("Siân Gwenllian", "sian@example.org"),
+                delegate("عمر الخيام", "omar@example.org"),
+                delegate("Zoë 👩\u{200d}🔬", "zoe@example.org"),
+            ]}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(r["delegates"][2]["name"], "Zoë 👩\u{200d}🔬");
 }

@@ -7,6 +7,8 @@ pub mod money;
 use std::fmt;
 
 use chrono::NaiveDate;
+use icu_properties::props::{DefaultIgnorableCodePoint, GeneralCategory, GeneralCategoryGroup};
+use icu_properties::{CodePointMapData, CodePointSetData};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// One field-level problem, reported in a 422 `errors` list.
@@ -186,7 +188,9 @@ impl Region {
     }
 }
 
-/// Trimmed, non-empty single-line text of bounded length (names, titles).
+/// Trimmed single-line text of bounded length (names, titles) with at least
+/// one visible character: no control characters, no line or paragraph
+/// separators (U+2028, U+2029), no direction controls ([`is_bidi_control`]).
 pub fn line(s: &str, max_chars: usize) -> Result<String, String> {
     let t = s.trim();
     if t.is_empty() {
@@ -195,13 +199,21 @@ pub fn line(s: &str, max_chars: usize) -> Result<String, String> {
     if t.chars().count() > max_chars {
         return Err(format!("must be at most {max_chars} characters"));
     }
-    if t.chars().any(char::is_control) {
+    if t.chars()
+        .any(|c| c.is_control() || c == '\u{2028}' || c == '\u{2029}')
+    {
         return Err("must be a single line without control characters".into());
+    }
+    refuse_bidi_controls(t)?;
+    if !t.chars().any(is_visible) {
+        return Err("must contain at least one visible character".into());
     }
     Ok(t.to_owned())
 }
 
 /// Free text of bounded length (requirements, statements); may be empty.
+/// Line breaks and tabs are kept; other control characters and direction
+/// controls are refused.
 pub fn free_text(s: &str, max_chars: usize) -> Result<String, String> {
     let t = s.trim();
     if t.chars().count() > max_chars {
@@ -212,7 +224,42 @@ pub fn free_text(s: &str, max_chars: usize) -> Result<String, String> {
     {
         return Err("must not contain control characters".into());
     }
+    refuse_bidi_controls(t)?;
     Ok(t.to_owned())
+}
+
+/// The explicit directional formatting characters of Unicode's
+/// bidirectional algorithm (UAX #9): embeddings and overrides (U+202A to
+/// U+202E) and isolates (U+2066 to U+2069). Text after an override is shown
+/// reversed, in exports, emails and pages alike, so a name can be made to
+/// read as something it is not.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+fn refuse_bidi_controls(t: &str) -> Result<(), String> {
+    if t.chars().any(is_bidi_control) {
+        Err("must not contain text-direction controls (U+202A to U+202E, U+2066 to U+2069)".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether a character shows when printed: a letter, number, punctuation
+/// mark or symbol that is not default-ignorable (zero-width and formatting
+/// characters are neither; U+3164 HANGUL FILLER is a letter that shows
+/// nothing, and is default-ignorable). Unicode data from `icu_properties`.
+fn is_visible(c: char) -> bool {
+    let category = CodePointMapData::<GeneralCategory>::new().get(c);
+    [
+        GeneralCategoryGroup::Letter,
+        GeneralCategoryGroup::Number,
+        GeneralCategoryGroup::Punctuation,
+        GeneralCategoryGroup::Symbol,
+    ]
+    .iter()
+    .any(|group| group.contains(category))
+        && !CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c)
 }
 
 /// A URL slug: lower-case letters, digits and single hyphens.
@@ -421,6 +468,58 @@ mod tests {
         assert!(line("a\nb", 10).is_err());
         assert!(line(&"x".repeat(11), 10).is_err());
         assert!(free_text("vegan\nno nuts", 100).is_ok());
+        assert!(free_text("", 100).is_ok());
+    }
+
+    #[test]
+    fn lines_need_something_visible_and_no_direction_controls() {
+        for ok in [
+            "Ada Lovelace",
+            "Siân Gwenllian",
+            "عمر الخيام",
+            "李白",
+            "Zoë 👩\u{200d}🔬",
+            "O'Brien-Smith",
+            "***",
+        ] {
+            assert_eq!(line(ok, 50).as_deref(), Ok(ok));
+        }
+        for invisible in [
+            "\u{200b}\u{200b}",
+            "\u{200d}",
+            "\u{2060}",
+            "\u{3164}",
+            "\u{0301}",
+        ] {
+            assert_eq!(
+                line(invisible, 50),
+                Err("must contain at least one visible character".into()),
+                "{invisible:?}"
+            );
+        }
+        for c in [
+            '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}', '\u{2067}',
+            '\u{2068}', '\u{2069}',
+        ] {
+            let name = format!("Ada {c}ecalevoL");
+            assert!(line(&name, 50).unwrap_err().contains("direction"), "{c:?}");
+            assert!(line(&c.to_string(), 50).is_err(), "{c:?}");
+            let text = format!("vegan{c}");
+            assert!(
+                free_text(&text, 50).unwrap_err().contains("direction"),
+                "{c:?}"
+            );
+        }
+        for separator in [
+            "Ada\u{2028}Lovelace",
+            "Ada\u{2029}Lovelace",
+            "Ada\u{85}Lovelace",
+        ] {
+            assert!(
+                line(separator, 50).unwrap_err().contains("single line"),
+                "{separator:?}"
+            );
+        }
         assert!(slug("annual-2016").is_ok());
         assert!(slug("Annual").is_err());
         assert!(slug("a--b").is_err());
