@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 backend_tests!(
     emails_we_cannot_send_to_are_refused,
     names_must_show_and_keep_their_direction,
+    email_subjects_show_names_literally,
 );
 
 #[track_caller]
@@ -22,6 +23,28 @@ fn fields(problem: &Value) -> Vec<&str> {
         .iter()
         .map(|e| e["field"].as_str().unwrap())
         .collect()
+}
+
+/// Waits until the background sender has sent every email in the outbox.
+async fn all_sent(app: &TestApp, staff: &str) -> Vec<Value> {
+    for _ in 0..300 {
+        let outbox = app
+            .get("/api/v1/outbox?limit=500", Some(staff))
+            .await
+            .expect(200);
+        let items = outbox["items"].as_array().unwrap().clone();
+        if items.iter().all(|e| e["status"] == "sent") {
+            return items;
+        }
+        assert!(
+            items
+                .iter()
+                .all(|e| e["status"] != "failed" && e["last_error"].is_null()),
+            "{items:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the emails were never sent");
 }
 
 fn delegate(name: &str, email: &str) -> Value {
@@ -119,27 +142,10 @@ async fn emails_we_cannot_send_to_are_refused(b: Backend) {
         .await
         .problem(422, "validation_failed");
     assert_eq!(fields(&p), ["email"]);
-    for _ in 0..300 {
-        let outbox = app
-            .get("/api/v1/outbox?limit=500", Some(&staff))
-            .await
-            .expect(200);
-        let items = outbox["items"].as_array().unwrap().clone();
-        if items.iter().all(|e| e["status"] == "sent") {
-            assert!(items
-                .iter()
-                .any(|e| e["recipient"] == "ada@xn--bcher-kva.example"));
-            return;
-        }
-        assert!(
-            items
-                .iter()
-                .all(|e| e["status"] != "failed" && e["last_error"].is_null()),
-            "{items:?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("the confirmation was never sent");
+    let items = all_sent(&app, &staff).await;
+    assert!(items
+        .iter()
+        .any(|e| e["recipient"] == "ada@xn--bcher-kva.example"));
 }
 
 async fn names_must_show_and_keep_their_direction(b: Backend) {
@@ -209,4 +215,35 @@ async fn names_must_show_and_keep_their_direction(b: Backend) {
         .await
         .expect(201);
     assert_eq!(r["delegates"][2]["name"], "Zoë 👩\u{200d}🔬");
+}
+
+async fn email_subjects_show_names_literally(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let staff = app.staff().await;
+    let name = "Annual =?utf-8?b?SGFja2Vk?= Conference";
+    let conference = app.conference(&staff, json!({"name": name})).await;
+    let org = app.organisation(&staff, "Cardiff", "Wales").await;
+    let member = app.org_user(&org).await;
+    app.post(
+        &format!(
+            "/api/v1/conferences/{}/registrations",
+            conference["id"].as_str().unwrap()
+        ),
+        Some(&member),
+        &json!({"payment_method": "invoice",
+                "delegates": [delegate("Ada Lovelace", "ada@example.org")]}),
+    )
+    .await
+    .expect(201);
+    all_sent(&app, &staff).await;
+    let mut subjects = Vec::new();
+    for entry in std::fs::read_dir(&app.mail_dir).unwrap() {
+        let raw = std::fs::read(entry.unwrap().path()).unwrap();
+        let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
+        subjects.push(message.subject().unwrap().to_owned());
+    }
+    assert_eq!(subjects.len(), 2, "a confirmation and a summary");
+    for subject in subjects {
+        assert!(subject.contains(name), "{subject}");
+    }
 }

@@ -15,6 +15,7 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use super::headers;
 use super::messages::header_text;
 use super::outbox::{self, Failure, OutboxRow, Status};
 use crate::clock::Clock;
@@ -280,7 +281,7 @@ impl Sender {
         Message::builder()
             .from(self.from.clone())
             .to(Mailbox::new(None, to))
-            .subject(header_text(&row.subject))
+            .raw_header(headers::subject(&header_text(&row.subject)))
             .message_id(Some(format!("<{}@{}>", row.id, self.from.email.domain())))
             .date(SystemTime::from(self.clock.now()))
             .multipart(body)
