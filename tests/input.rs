@@ -7,12 +7,14 @@
 mod common;
 
 use common::{Backend, TestApp};
+use reqwest::Method;
 use serde_json::{json, Value};
 
 backend_tests!(
     emails_we_cannot_send_to_are_refused,
     names_must_show_and_keep_their_direction,
     email_subjects_show_names_literally,
+    bodies_must_be_json_in_utf8,
 );
 
 #[track_caller]
@@ -246,4 +248,114 @@ async fn email_subjects_show_names_literally(b: Backend) {
     for subject in subjects {
         assert!(subject.contains(name), "{subject}");
     }
+}
+
+async fn bodies_must_be_json_in_utf8(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let login = r#"{"email": "nobody@party.example", "password": "not the password"}"#;
+    let utf16: Vec<u8> = login
+        .encode_utf16()
+        .flat_map(|unit| unit.to_le_bytes())
+        .collect();
+    let refused: [(Option<&str>, Vec<u8>); 7] = [
+        (Some("text/plain"), login.into()),
+        (
+            Some("application/x-www-form-urlencoded"),
+            b"email=nobody%40party.example&password=x".to_vec(),
+        ),
+        (None, login.into()),
+        (Some("application/json; charset=utf-16"), utf16),
+        (Some("application/json; charset=iso-8859-1"), login.into()),
+        (Some("text/json"), login.into()),
+        (Some("json"), login.into()),
+    ];
+    for (content_type, body) in refused {
+        let p = app
+            .send_bytes(Method::POST, "/api/v1/auth/login", None, content_type, body)
+            .await
+            .problem(415, "unsupported_media_type");
+        assert!(
+            p["detail"].as_str().unwrap().contains("application/json"),
+            "{content_type:?}: {p}"
+        );
+    }
+    for content_type in [
+        "application/json",
+        "application/json; charset=utf-8",
+        "Application/JSON; charset=\"UTF-8\"",
+        "application/vnd.plenary+json",
+    ] {
+        app.send_bytes(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(content_type),
+            login.into(),
+        )
+        .await
+        .problem(401, "unauthenticated");
+    }
+
+    // The caller is checked before the body: anonymous is 401 whatever the
+    // body, and a refused body changes nothing.
+    let staff = app.staff().await;
+    let org = json!({"name": "Plain Society", "kind": "society", "region": "Wales",
+                     "contact_email": "plain@society.example"})
+    .to_string();
+    app.send_bytes(
+        Method::POST,
+        "/api/v1/organisations",
+        None,
+        Some("text/plain"),
+        org.clone().into(),
+    )
+    .await
+    .problem(401, "unauthenticated");
+    app.send_bytes(
+        Method::POST,
+        "/api/v1/organisations",
+        Some(&staff),
+        Some("text/plain"),
+        org.clone().into(),
+    )
+    .await
+    .problem(415, "unsupported_media_type");
+    let list = app
+        .get("/api/v1/organisations", Some(&staff))
+        .await
+        .expect(200);
+    assert_eq!(list["items"].as_array().unwrap().len(), 0);
+    app.send_bytes(
+        Method::POST,
+        "/api/v1/organisations",
+        Some(&staff),
+        Some("application/json"),
+        org.into(),
+    )
+    .await
+    .expect(201);
+
+    // A merge patch is JSON too.
+    let conference = app.conference(&staff, json!({})).await;
+    let path = format!("/api/v1/conferences/{}", conference["id"].as_str().unwrap());
+    app.send_bytes(
+        Method::PATCH,
+        &path,
+        Some(&staff),
+        Some("application/merge-patch+json"),
+        br#"{"venue": "Cardiff Bay"}"#.to_vec(),
+    )
+    .await
+    .expect(200);
+    app.send_bytes(
+        Method::PATCH,
+        &path,
+        Some(&staff),
+        Some("text/plain"),
+        br#"{"venue": "Swansea"}"#.to_vec(),
+    )
+    .await
+    .problem(415, "unsupported_media_type");
+    let after = app.get(&path, None).await.expect(200);
+    assert_eq!(after["venue"], "Cardiff Bay");
 }

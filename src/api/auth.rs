@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::error::ApiResult;
-use super::extract::Caller;
-use super::responses::{BadRequest, TooManyRequests, Unauthenticated};
+use super::extract::{Caller, JsonBody};
+use super::responses::{BadRequest, TooManyRequests, Unauthenticated, UnsupportedMediaType};
 use crate::accounts::ops as accounts;
 use crate::state::AppState;
 
@@ -36,17 +36,18 @@ pub struct LoginResponse {
 /// `Retry-After` until the lockout ends.
 #[utoipa::path(
     tag = "auth",
+    request_body = LoginRequest,
     responses(
         (status = 200, body = LoginResponse),
-        BadRequest, Unauthenticated, TooManyRequests,
+        BadRequest, Unauthenticated, UnsupportedMediaType, TooManyRequests,
     )
 )]
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
-    body: web::Json<LoginRequest>,
+    JsonBody(body): JsonBody<LoginRequest>,
 ) -> ApiResult<web::Json<LoginResponse>> {
-    let LoginRequest { email, password } = body.into_inner();
+    let LoginRequest { email, password } = body;
     let session = accounts::login(&state, &email, password).await?;
     Ok(web::Json(LoginResponse {
         token: session.token,

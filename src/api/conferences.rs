@@ -12,7 +12,9 @@ use super::error::ApiResult;
 use super::extract::{Authed, IdempotencyHeader, Staff};
 use super::idempotency::answer;
 use super::pagination::{Page, PageQuery};
-use super::responses::{BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable};
+use super::responses::{
+    BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable, UnsupportedMediaType,
+};
 use crate::conferences::ops::{self as conferences, CreateConference, PatchConference, Quote};
 use crate::conferences::spec::{ConferenceInput, ConferencePatch};
 use crate::conferences::Conference;
@@ -116,7 +118,7 @@ impl From<Conference> for ConferenceView {
     request_body = ConferenceInput,
     responses(
         (status = 201, body = ConferenceView),
-        BadRequest, Unauthenticated, Forbidden, Conflict, Unprocessable,
+        BadRequest, Unauthenticated, Forbidden, Conflict, UnsupportedMediaType, Unprocessable,
     )
 )]
 #[post("/conferences")]
@@ -142,7 +144,7 @@ pub async fn create_conference(
     request_body = ConferencePatch,
     responses(
         (status = 200, body = ConferenceView),
-        BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Unprocessable,
+        BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, UnsupportedMediaType, Unprocessable,
     )
 )]
 #[patch("/conferences/{id}")]

@@ -18,6 +18,9 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     #[error("request timed out")]
     Timeout,
+    /// The body is not sent as JSON in UTF-8.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// What an operation refused, or failed at.
     #[error(transparent)]
     Op(#[from] Error),
@@ -46,6 +49,7 @@ impl ApiError {
             ApiError::Malformed(_) => "malformed_request",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::Timeout => "timeout",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Op(e) => match e {
                 Error::Unauthenticated => "unauthenticated",
                 Error::Forbidden(_) => "forbidden",
@@ -67,6 +71,7 @@ impl ApiError {
             ApiError::Malformed(_) => "Malformed request",
             ApiError::PayloadTooLarge(_) => "Payload too large",
             ApiError::Timeout => "Request timed out",
+            ApiError::UnsupportedMediaType(_) => "Unsupported media type",
             ApiError::Op(e) => match e {
                 Error::Unauthenticated => "Unauthenticated",
                 Error::Forbidden(_) => "Forbidden",
@@ -132,6 +137,7 @@ impl ResponseError for ApiError {
             ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Timeout => StatusCode::REQUEST_TIMEOUT,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Op(e) => match e {
                 Error::Unauthenticated => StatusCode::UNAUTHORIZED,
                 Error::Forbidden(_) => StatusCode::FORBIDDEN,

@@ -10,7 +10,9 @@ use super::error::ApiResult;
 use super::extract::{Authed, Caller, IdempotencyHeader, Staff};
 use super::idempotency::answer;
 use super::pagination::{Page, PageQuery};
-use super::responses::{BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable};
+use super::responses::{
+    BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable, UnsupportedMediaType,
+};
 use crate::ids::OrganisationId;
 use crate::organisations::ops::{self as organisations, CreateOrganisation};
 use crate::organisations::rules::NewOrganisation;
@@ -69,7 +71,7 @@ impl From<OrganisationRow> for OrganisationView {
     request_body = CreateOrganisationBody,
     responses(
         (status = 201, body = OrganisationView),
-        BadRequest, Unauthenticated, Forbidden, Conflict, Unprocessable,
+        BadRequest, Unauthenticated, Forbidden, Conflict, UnsupportedMediaType, Unprocessable,
     )
 )]
 #[post("/organisations")]
