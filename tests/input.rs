@@ -15,6 +15,7 @@ backend_tests!(
     names_must_show_and_keep_their_direction,
     email_subjects_show_names_literally,
     bodies_must_be_json_in_utf8,
+    unsupported_methods_are_405_with_allow,
 );
 
 #[track_caller]
@@ -358,4 +359,50 @@ async fn bodies_must_be_json_in_utf8(b: Backend) {
     .problem(415, "unsupported_media_type");
     let after = app.get(&path, None).await.expect(200);
     assert_eq!(after["venue"], "Cardiff Bay");
+}
+
+async fn unsupported_methods_are_405_with_allow(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let staff = app.staff().await;
+    let conference = app.conference(&staff, json!({})).await;
+    let id = conference["id"].as_str().unwrap();
+    let cases = [
+        (
+            Method::DELETE,
+            format!("/api/v1/conferences/{id}"),
+            "GET, PATCH",
+        ),
+        (Method::PUT, "/api/v1/users".to_owned(), "GET, POST"),
+        (Method::GET, "/api/v1/auth/login".to_owned(), "POST"),
+        (
+            Method::POST,
+            format!("/api/v1/conferences/{id}/quote"),
+            "GET",
+        ),
+        (Method::POST, "/healthz".to_owned(), "GET"),
+        (Method::DELETE, "/api/v1/openapi.json".to_owned(), "GET"),
+    ];
+    for (method, path, allow) in cases {
+        for token in [None, Some(staff.as_str())] {
+            let res = app.request(method.clone(), &path, token, None, &[]).await;
+            assert_eq!(res.headers["allow"], allow, "{method} {path}");
+            let p = res.problem(405, "method_not_allowed");
+            assert!(
+                p["detail"].as_str().unwrap().contains(allow),
+                "{method} {path}: {p}"
+            );
+        }
+    }
+    // A path nothing serves is still 404, whatever the method.
+    for method in [Method::GET, Method::DELETE] {
+        let res = app
+            .request(method, "/api/v1/nowhere", Some(&staff), None, &[])
+            .await;
+        assert!(res.headers.get("allow").is_none());
+        res.problem(404, "not_found");
+    }
+    // The conference is still there.
+    app.get(&format!("/api/v1/conferences/{id}"), None)
+        .await
+        .expect(200);
 }

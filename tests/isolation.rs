@@ -75,6 +75,7 @@ fn code_for(status: u16) -> &'static str {
         401 => "unauthenticated",
         403 => "forbidden",
         404 => "not_found",
+        405 => "method_not_allowed",
         409 => "conflict",
         415 => "unsupported_media_type",
         _ => unreachable!("the matrix only expects these refusals"),
@@ -417,6 +418,20 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
             Some(json!({"name": "Plain", "email": "plain@owner.example"})),
             [401, 415, 415],
         )),
+        // A method the path does not support is 405 for everyone.
+        case(M::DELETE, c(""), None, [405, 405, 405]),
+        case(
+            M::PUT,
+            "/api/v1/organisations".into(),
+            Some(json!({})),
+            [405, 405, 405],
+        ),
+        case(
+            M::DELETE,
+            format!("/api/v1/registrations/{reg_id}"),
+            None,
+            [405, 405, 405],
+        ),
         // Unknown ids are 404 for everyone allowed to ask.
         case(
             M::GET,
