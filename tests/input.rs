@@ -16,6 +16,7 @@ backend_tests!(
     email_subjects_show_names_literally,
     bodies_must_be_json_in_utf8,
     unsupported_methods_are_405_with_allow,
+    quote_says_why_registration_is_closed,
 );
 
 #[track_caller]
@@ -405,4 +406,68 @@ async fn unsupported_methods_are_405_with_allow(b: Backend) {
     app.get(&format!("/api/v1/conferences/{id}"), None)
         .await
         .expect(200);
+}
+
+async fn quote_says_why_registration_is_closed(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let staff = app.staff().await;
+    let org = app.organisation(&staff, "Cardiff", "Wales").await;
+    let member = app.org_user(&org).await;
+    let conference = app
+        .conference(&staff, json!({"capacity": 2, "dinner_capacity": 1}))
+        .await;
+    let id = conference["id"].as_str().unwrap();
+    let quote = |dinner: bool| {
+        let app = &app;
+        async move {
+            app.get(
+                &format!("/api/v1/conferences/{id}/quote?dinner={dinner}"),
+                None,
+            )
+            .await
+            .expect(200)
+        }
+    };
+    let register = |name: &str, dinner: bool| {
+        json!({"payment_method": "invoice", "delegates": [
+            {"name": name, "email": "d@example.org", "dinner": dinner}]})
+    };
+    let path = format!("/api/v1/conferences/{id}/registrations");
+    let open = quote(true).await;
+    assert_eq!(open["registration_open"], true);
+    assert_eq!(open["closed_reason"], Value::Null);
+
+    // The one dinner seat goes: a place with the dinner is closed, one
+    // without it is still open, as registration itself agrees.
+    app.post(&path, Some(&member), &register("Ada Lovelace", true))
+        .await
+        .expect(201);
+    let q = quote(true).await;
+    assert_eq!(q["registration_open"], false);
+    assert_eq!(q["closed_reason"], "dinner_full");
+    app.post(&path, Some(&member), &register("Grace Hopper", true))
+        .await
+        .problem(409, "capacity_reached");
+    let q = quote(false).await;
+    assert_eq!(q["registration_open"], true);
+    assert_eq!(q["closed_reason"], Value::Null);
+
+    // The last place goes: closed either way.
+    app.post(&path, Some(&member), &register("Robert Owen", false))
+        .await
+        .expect(201);
+    for dinner in [false, true] {
+        let q = quote(dinner).await;
+        assert_eq!(q["registration_open"], false);
+        assert_eq!(q["closed_reason"], "places_full");
+    }
+    app.post(&path, Some(&member), &register("Grace Hopper", false))
+        .await
+        .problem(409, "capacity_reached");
+
+    // After the deadline (22 August, London), the deadline is the reason.
+    app.clock.set(common::london(2016, 8, 23, 0, 0, 0));
+    let q = quote(false).await;
+    assert_eq!(q["registration_open"], false);
+    assert_eq!(q["closed_reason"], "deadline_passed");
 }

@@ -15,7 +15,9 @@ use super::pagination::{Page, PageQuery};
 use super::responses::{
     BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable, UnsupportedMediaType,
 };
-use crate::conferences::ops::{self as conferences, CreateConference, PatchConference, Quote};
+use crate::conferences::ops::{
+    self as conferences, ClosedReason, CreateConference, PatchConference, Quote,
+};
 use crate::conferences::spec::{ConferenceInput, ConferencePatch};
 use crate::conferences::Conference;
 use crate::ids::ConferenceId;
@@ -227,8 +229,17 @@ pub struct QuoteView {
     pub dinner: bool,
     /// The local date the price was judged on, in the conference's zone.
     pub as_of: NaiveDate,
-    /// Whether registration is still open (before its deadline).
+    /// Whether one place (with the dinner, if asked) can be registered now:
+    /// before the registration deadline, with a place left under
+    /// `capacity` and, with `dinner=true`, a seat left under
+    /// `dinner_capacity`.
     pub registration_open: bool,
+    /// Why registration is closed, or null while it is open:
+    /// `deadline_passed` (the registration deadline has passed),
+    /// `places_full` (every place under `capacity` is taken) or
+    /// `dinner_full` (asked with `dinner=true`: every seat under
+    /// `dinner_capacity` is taken; a place without the dinner may remain).
+    pub closed_reason: Option<ClosedReason>,
 }
 
 impl From<Quote> for QuoteView {
@@ -242,6 +253,7 @@ impl From<Quote> for QuoteView {
             dinner: q.dinner,
             as_of: q.as_of,
             registration_open: q.registration_open,
+            closed_reason: q.closed_reason,
         }
     }
 }
