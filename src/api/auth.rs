@@ -9,6 +9,7 @@ use super::error::ApiResult;
 use super::extract::{Caller, JsonBody};
 use super::responses::{BadRequest, TooManyRequests, Unauthenticated, UnsupportedMediaType};
 use crate::accounts::ops as accounts;
+use crate::accounts::throttle::ClientAddress;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -31,9 +32,11 @@ pub struct LoginResponse {
 
 /// Exchange an email and password for a bearer token.
 ///
-/// The same 401 answers an unknown email and a wrong password. After
-/// repeated failures for one email, further attempts get 429 with
-/// `Retry-After` until the lockout ends.
+/// The same 401 answers an unknown email and a wrong password. A client
+/// address with repeated failures (whatever the emails), or one that failed
+/// on an email that has since been locked by failures, gets 429 with
+/// `Retry-After` until its failures expire; the right password from a
+/// client that has not failed on a locked email still signs in.
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
@@ -45,10 +48,11 @@ pub struct LoginResponse {
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
+    client: ClientAddress,
     JsonBody(body): JsonBody<LoginRequest>,
 ) -> ApiResult<web::Json<LoginResponse>> {
     let LoginRequest { email, password } = body;
-    let session = accounts::login(&state, &email, password).await?;
+    let session = accounts::login(&state, &email, password, &client).await?;
     Ok(web::Json(LoginResponse {
         token: session.token,
         expires_at: session.expires_at,

@@ -7,12 +7,13 @@ use std::future::{ready, Future, Ready};
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::http::header;
+use actix_web::http::header::{self, X_FORWARDED_FOR};
 use actix_web::{mime, web, FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 use crate::accounts;
+use crate::accounts::throttle::ClientAddress;
 use crate::ops::idempotency::{self, IdempotencyKey};
 use crate::ops::{Actor, Error};
 use crate::security;
@@ -151,6 +152,28 @@ fn json_media_type(req: &HttpRequest) -> Result<(), ApiError> {
             Err(refuse(&format!("is in {charset}")))
         }
         _ => Ok(()),
+    }
+}
+
+/// The client a request comes from: the peer address, or, from a trusted
+/// proxy (`trusted_proxies`), what its `X-Forwarded-For` says.
+impl FromRequest for ClientAddress {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(state(req).map(|state| {
+            let forwarded: Vec<&str> = req
+                .headers()
+                .get_all(X_FORWARDED_FOR)
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            ClientAddress::new(
+                req.peer_addr().map(|a| a.ip()),
+                &forwarded,
+                &state.settings.trusted_proxies,
+            )
+        }))
     }
 }
 
