@@ -9,7 +9,10 @@ use common::{london, Backend, Response, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-backend_tests!(every_endpoint_as_anonymous_other_organisation_and_staff);
+backend_tests!(
+    every_endpoint_as_anonymous_other_organisation_and_staff,
+    the_role_is_checked_before_the_body_is_read,
+);
 
 /// One row of the matrix: the request and the status each caller gets.
 struct Case {
@@ -428,4 +431,52 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
     app.get("/api/v1/organisations", Some(&other))
         .await
         .expect(200);
+}
+
+/// A caller who may not use a staff-only endpoint learns nothing of its
+/// body's schema: whatever it sends (a body of the wrong shape, or not JSON
+/// at all), an organisation user gets 403 and an anonymous caller 401,
+/// every time.
+async fn the_role_is_checked_before_the_body_is_read(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let staff = app.staff().await;
+    let org = app.organisation(&staff, "Cardiff", "Wales").await;
+    let member = app.org_user(&org).await;
+    let id = uuid::Uuid::new_v4();
+    let staff_only = [
+        (Method::POST, "/api/v1/conferences".to_owned()),
+        (Method::PATCH, format!("/api/v1/conferences/{id}")),
+        (Method::POST, "/api/v1/organisations".to_owned()),
+        (Method::POST, "/api/v1/users".to_owned()),
+        (Method::POST, format!("/api/v1/registrations/{id}/payments")),
+        (Method::POST, format!("/api/v1/conferences/{id}/extensions")),
+        (Method::POST, format!("/api/v1/submissions/{id}/review")),
+    ];
+    let bodies = [
+        json!({"slug": "x"}),
+        json!(["not", "an", "object"]),
+        json!(42),
+    ];
+    for (method, path) in &staff_only {
+        for body in &bodies {
+            for _ in 0..5 {
+                app.request(method.clone(), path, Some(&member), Some(body), &[])
+                    .await
+                    .problem(403, "forbidden");
+                app.request(method.clone(), path, None, Some(body), &[])
+                    .await
+                    .problem(401, "unauthenticated");
+            }
+        }
+        let res = app
+            .client
+            .request(method.clone(), format!("{}{path}", app.base))
+            .bearer_auth(&member)
+            .header("content-type", "application/json")
+            .body("{not json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 403, "{method} {path}");
+    }
 }

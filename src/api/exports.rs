@@ -13,6 +13,7 @@ use super::error::{ApiError, ApiResult};
 use super::extract::Staff;
 use super::responses::{Forbidden, NotFound, Unauthenticated, Unprocessable};
 use crate::exports::ops::{self as exports, CsvFile, DelegateList, Summary};
+use crate::exports::rules::MoneyTotals;
 use crate::exports::store::ExportFilter;
 use crate::ids::{ConferenceId, OrganisationId};
 use crate::ops::{Actor, Error};
@@ -323,7 +324,21 @@ pub struct ConferenceSummary {
     pub dietary_requirements: Vec<DietaryCount>,
     /// The same, over those dining only (for the caterer).
     pub dinner_dietary_requirements: Vec<DietaryCount>,
+    /// Money in the conference's currency.
     pub money: MoneySummary,
+    /// Money per currency registrations were taken in: never added across
+    /// currencies (normally one entry, the conference's).
+    pub money_by_currency: Vec<MoneySummary>,
+}
+
+fn money_summary(currency: String, t: MoneyTotals) -> MoneySummary {
+    MoneySummary {
+        currency,
+        registered: Money::from_minor(t.registered),
+        paid: Money::from_minor(t.paid),
+        outstanding: Money::from_minor(t.outstanding),
+        refunds_due: Money::from_minor(t.refunds_due),
+    }
 }
 
 fn dietary_counts(groups: Vec<(String, i64)>) -> Vec<DietaryCount> {
@@ -364,13 +379,12 @@ impl From<Summary> for ConferenceSummary {
                 .collect(),
             dietary_requirements: dietary_counts(s.dietary),
             dinner_dietary_requirements: dietary_counts(s.dinner_dietary),
-            money: MoneySummary {
-                currency: s.currency,
-                registered: Money::from_minor(s.money.registered),
-                paid: Money::from_minor(s.money.paid),
-                outstanding: Money::from_minor(s.money.outstanding),
-                refunds_due: Money::from_minor(s.money.refunds_due),
-            },
+            money: money_summary(s.currency, s.money),
+            money_by_currency: s
+                .money_by_currency
+                .into_iter()
+                .map(|(c, t)| money_summary(c, t))
+                .collect(),
         }
     }
 }

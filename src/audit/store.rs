@@ -17,6 +17,10 @@ text_enum! {
         DelegateSubstituted = "delegate_substituted",
         DelegateCancelled = "delegate_cancelled",
         SubmissionReviewed = "submission_reviewed",
+        /// Staff gave one person a second place at a conference.
+        DuplicateAllowed = "duplicate_allowed",
+        /// Staff recorded more than was due, on purpose.
+        OverpaymentRecorded = "overpayment_recorded",
     }
 }
 

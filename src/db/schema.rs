@@ -118,6 +118,9 @@ diesel::table! {
         cancelled_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        region -> Text,
+        email_key -> Text,
+        duplicate_allowed -> Bool,
     }
 }
 
@@ -191,6 +194,7 @@ diesel::table! {
         submitted_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        candidate_name -> Nullable<Text>,
     }
 }
 
@@ -203,6 +207,7 @@ diesel::joinable!(delegates -> registrations (registration_id));
 diesel::joinable!(payments -> registrations (registration_id));
 diesel::joinable!(submissions -> organisations (organisation_id));
 diesel::joinable!(submissions -> conferences (conference_id));
+diesel::joinable!(submissions -> delegates (delegate_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,

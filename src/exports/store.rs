@@ -225,20 +225,20 @@ pub fn delegates_by_dietary_and_dinner(
         .load(conn)
 }
 
-/// Each registration's (total, amount paid), streamed to `each`.
+/// Each registration's (currency, total, amount paid), streamed to `each`.
 pub fn for_each_balance(
     conn: &mut DbConnection,
     conference_id: &ConferenceId,
-    mut each: impl FnMut(i64, i64),
+    mut each: impl FnMut(String, i64, i64),
 ) -> QueryResult<()> {
     use registrations::dsl as r;
     let rows = r::registrations
         .filter(r::conference_id.eq(conference_id))
-        .select((r::total_minor, r::amount_paid_minor))
-        .load_iter::<(i64, i64), DefaultLoadingMode>(conn)?;
+        .select((r::currency, r::total_minor, r::amount_paid_minor))
+        .load_iter::<(String, i64, i64), DefaultLoadingMode>(conn)?;
     for row in rows {
-        let (total, paid) = row?;
-        each(total, paid);
+        let (currency, total, paid) = row?;
+        each(currency, total, paid);
     }
     Ok(())
 }

@@ -76,9 +76,12 @@ impl EmailAddress {
         Ok(Self(s.to_owned()))
     }
 
-    /// Lower-cased form used for account lookups.
+    /// The form that compares one person's address typed two ways as
+    /// equal: Unicode NFC, then lower case. Accounts are looked up by it and
+    /// delegates of one conference are told apart by it.
     pub fn normalised(&self) -> String {
-        self.0.to_lowercase()
+        use unicode_normalization::UnicodeNormalization;
+        self.0.nfc().collect::<String>().to_lowercase()
     }
 
     pub fn as_str(&self) -> &str {
@@ -110,7 +113,7 @@ impl<'de> Deserialize<'de> for EmailAddress {
 }
 
 /// A region from the configured list.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Region(String);
 
@@ -209,6 +212,15 @@ mod tests {
             "sec@coop.example"
         );
         assert!(EmailAddress::parse("not-an-email").is_err());
+        // "café" typed precomposed and with a combining accent is one address.
+        assert_eq!(
+            EmailAddress::parse("Caf\u{e9}@example.org")
+                .unwrap()
+                .normalised(),
+            EmailAddress::parse("cafe\u{301}@example.org")
+                .unwrap()
+                .normalised()
+        );
         assert!(EmailAddress::parse("a@b.c\r\nBcc: x@y.z").is_err());
         assert!(EmailAddress::parse("").is_err());
     }
