@@ -15,12 +15,11 @@ use super::pagination::{self, Page};
 use super::responses::{BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable};
 use crate::ids::{ConferenceId, DelegateId, OrganisationId, RegistrationId, UserId};
 use crate::registrations::ops::{
-    self as registrations, Cancel, Payment, RecordPayment, Register, Substitute,
+    self as registrations, Cancel, ListFilter, Payment, RecordPayment, Register, Substitute,
 };
 use crate::registrations::rules::{
     self as rules, DelegateInput, PaymentChannel, PaymentMethod, PaymentStatus,
 };
-use crate::registrations::store::ListFilter;
 use crate::registrations::{DelegateRow, Registration};
 use crate::state::AppState;
 use crate::values::money::Money;

@@ -7,7 +7,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::rules::{self, DeadlineKey, DeadlineOutcome};
-use super::store::{self, ExtensionRow};
+use super::store;
+pub use super::store::ExtensionRow;
 use crate::audit::{self, AuditAction, Subject};
 use crate::conferences::spec::latest_deadline;
 use crate::conferences::{self, Conference};

@@ -7,8 +7,26 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use minijinja::{context, Environment, Value};
 
-use super::outbox::{Attachment, OutgoingEmail};
 use crate::values::money::Money;
+
+/// A file sent with an email (the .ics calendar entry).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub body: String,
+}
+
+/// A rendered email, ready to be written to the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingEmail {
+    pub kind: &'static str,
+    pub recipient: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub attachment: Option<Attachment>,
+}
 
 pub struct ConferenceInfo {
     pub id: String,

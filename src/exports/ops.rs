@@ -6,7 +6,8 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
 use super::rules::{self as export, ExportRow, ListName, MoneyTotals, COLUMNS};
-use super::store::{self as q, ExportFilter, ExportRecord};
+pub use super::store::ExportFilter;
+use super::store::{self as q, ExportRecord};
 use crate::conferences;
 use crate::db::DbConnection;
 use crate::deadlines::rules as deadlines;

@@ -13,6 +13,7 @@ use crate::db::DbConnection;
 use crate::ids::{ConferenceId, DelegateId, OrganisationId};
 use crate::organisations::OrganisationKind;
 use crate::registrations::rules::{DelegateStatus, PaymentStatus};
+use crate::registrations::store::payment_status_filter;
 use crate::values::money::Money;
 
 /// Which delegates an export lists.
@@ -120,17 +121,7 @@ macro_rules! export_query {
         if let Some(dinner) = filter.dinner {
             q = q.filter(d::dinner.eq(dinner));
         }
-        match filter.payment_status {
-            None => q,
-            Some(PaymentStatus::Unpaid) => q
-                .filter(r::amount_paid_minor.eq(0))
-                .filter(r::total_minor.gt(0)),
-            Some(PaymentStatus::PartPaid) => q
-                .filter(r::amount_paid_minor.gt(0))
-                .filter(r::amount_paid_minor.lt(r::total_minor)),
-            Some(PaymentStatus::Paid) => q.filter(r::amount_paid_minor.eq(r::total_minor)),
-            Some(PaymentStatus::RefundDue) => q.filter(r::amount_paid_minor.gt(r::total_minor)),
-        }
+        payment_status_filter!(q, filter.payment_status)
     }};
 }
 

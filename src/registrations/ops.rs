@@ -8,7 +8,8 @@ use serde_json::json;
 
 use super::capacity;
 use super::rules::{self, DelegateStatus, NewDelegate, PaymentChannel, PaymentMethod, Person};
-use super::store::{self, DelegateRow, ListFilter, PaymentRow, Registration, RegistrationRow};
+pub use super::store::ListFilter;
+use super::store::{self, DelegateRow, PaymentRow, Registration, RegistrationRow};
 use crate::audit::{self, AuditAction, Subject};
 use crate::conferences::{self, Conference};
 use crate::db::DbConnection;

@@ -67,6 +67,28 @@ pub struct PaymentRow {
     pub created_at: NaiveDateTime,
 }
 
+/// Narrows a boxed query that includes `registrations` to one payment
+/// status: [`PaymentStatus::of`] as SQL, for every list that filters by it.
+macro_rules! payment_status_filter {
+    ($q:expr, $status:expr) => {{
+        use $crate::db::schema::registrations::dsl as r;
+        use $crate::registrations::rules::PaymentStatus;
+        let q = $q;
+        match $status {
+            None => q,
+            Some(PaymentStatus::Unpaid) => q
+                .filter(r::amount_paid_minor.eq(0))
+                .filter(r::total_minor.gt(0)),
+            Some(PaymentStatus::PartPaid) => q
+                .filter(r::amount_paid_minor.gt(0))
+                .filter(r::amount_paid_minor.lt(r::total_minor)),
+            Some(PaymentStatus::Paid) => q.filter(r::amount_paid_minor.eq(r::total_minor)),
+            Some(PaymentStatus::RefundDue) => q.filter(r::amount_paid_minor.gt(r::total_minor)),
+        }
+    }};
+}
+pub(crate) use payment_status_filter;
+
 /// A registration with its delegates in the order given.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Registration {
@@ -141,17 +163,7 @@ pub fn list(
     if let Some(c) = cursor {
         q = q.filter(r::id.lt(c.clone()));
     }
-    q = match filter.payment_status {
-        None => q,
-        Some(PaymentStatus::Unpaid) => q
-            .filter(r::amount_paid_minor.eq(0))
-            .filter(r::total_minor.gt(0)),
-        Some(PaymentStatus::PartPaid) => q
-            .filter(r::amount_paid_minor.gt(0))
-            .filter(r::amount_paid_minor.lt(r::total_minor)),
-        Some(PaymentStatus::Paid) => q.filter(r::amount_paid_minor.eq(r::total_minor)),
-        Some(PaymentStatus::RefundDue) => q.filter(r::amount_paid_minor.gt(r::total_minor)),
-    };
+    q = payment_status_filter!(q, filter.payment_status);
     let rows: Vec<RegistrationRow> = q.load(conn)?;
     let ids: Vec<&RegistrationId> = rows.iter().map(|r| &r.id).collect();
     let mut all = delegates_of(conn, &ids)?;
