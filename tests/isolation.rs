@@ -199,6 +199,19 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
     let motion_for_owner =
         json!({"organisation_id": owner, "title": "Staff-entered", "body": "Text."});
     let no_such = uuid::Uuid::new_v4();
+    let spare_org = app.organisation(&staff, "Spare Society", "Wales").await;
+    let invited = app
+        .post(
+            "/api/v1/users",
+            Some(&staff),
+            &json!({"email": "invited@owner.example", "name": "Invited", "role": "organisation", "organisation_id": owner}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let import = json!({"csv": "name,kind,region,contact_email\nImported,society,Wales,imp@x.example\n", "dry_run": true});
 
     use Method as M;
     let cases = vec![
@@ -219,6 +232,36 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
         case(M::GET, "/api/v1/users".into(), None, [401, 403, 200]),
         case(
             M::POST,
+            format!("/api/v1/users/{invited}/invitation"),
+            None,
+            [401, 403, 201],
+        ),
+        case(
+            M::POST,
+            format!("/api/v1/users/{invited}/disable"),
+            None,
+            [401, 403, 200],
+        ),
+        case(
+            M::POST,
+            format!("/api/v1/users/{invited}/enable"),
+            None,
+            [401, 403, 200],
+        ),
+        case(
+            M::POST,
+            "/api/v1/auth/password-reset".into(),
+            Some(json!({"email": "invited@owner.example"})),
+            [202, 202, 202],
+        ),
+        case(
+            M::POST,
+            "/api/v1/auth/password-reset/no-such-token".into(),
+            Some(json!({"password": "a long enough password"})),
+            [404, 404, 404],
+        ),
+        case(
+            M::POST,
             "/api/v1/organisations".into(),
             Some(new_org),
             [401, 403, 201],
@@ -234,6 +277,30 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
             format!("/api/v1/organisations/{owner}"),
             None,
             [401, 404, 200],
+        ),
+        case(
+            M::PATCH,
+            format!("/api/v1/organisations/{owner}"),
+            Some(json!({"contact_email": "new.contact@owner.example"})),
+            [401, 403, 200],
+        ),
+        case(
+            M::POST,
+            format!("/api/v1/organisations/{spare_org}/deactivate"),
+            None,
+            [401, 403, 200],
+        ),
+        case(
+            M::POST,
+            format!("/api/v1/organisations/{spare_org}/reactivate"),
+            None,
+            [401, 403, 200],
+        ),
+        case(
+            M::POST,
+            "/api/v1/organisations/import".into(),
+            Some(import),
+            [401, 403, 200],
         ),
         case(
             M::POST,
@@ -297,6 +364,7 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
         case(M::GET, c("/delegates.csv"), None, [401, 403, 200]),
         case(M::GET, c("/delegates.xlsx"), None, [401, 403, 200]),
         case(M::GET, c("/summary"), None, [401, 403, 200]),
+        case(M::GET, c("/dashboard"), None, [401, 403, 200]),
         // Submissions.
         case(
             M::POST,
@@ -326,6 +394,29 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
             [401, 403, 201],
         ),
         case(M::GET, c("/policy-submissions"), None, [401, 200, 200]),
+        case(
+            M::POST,
+            c("/policy-submissions"),
+            Some(
+                json!({"organisation_id": owner, "title": "Staff-entered policy", "body": "Text."}),
+            ),
+            [401, 403, 201],
+        ),
+        case(
+            M::POST,
+            c("/award-nominations"),
+            Some(
+                json!({"organisation_id": owner, "nominee_kind": "branch", "nominee_name": "A Branch", "citation": "Good work."}),
+            ),
+            [401, 403, 201],
+        ),
+        // Already nominated by the owner: staff get the conflict.
+        case(
+            M::POST,
+            c("/cac-nominations"),
+            Some(json!({"organisation_id": owner, "delegate_id": delegate, "statement": "Again."})),
+            [401, 403, 409],
+        ),
         case(
             M::GET,
             format!("/api/v1/submissions/{policy_id}"),
@@ -368,6 +459,34 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
             [404, 404, 404],
         ),
     ];
+
+    // Every documented route has a row.
+    let doc = app.get("/api/v1/openapi.json", None).await.expect(200);
+    let matches = |template: &str, path: &str| {
+        let path = path.split('?').next().unwrap();
+        let (t, p): (Vec<&str>, Vec<&str>) =
+            (template.split('/').collect(), path.split('/').collect());
+        t.len() == p.len()
+            && t.iter().zip(&p).all(|(t, p)| {
+                t == p
+                    || (t.starts_with('{') && t.ends_with('}'))
+                    || (t.contains("{id}") && p.ends_with(t.split("{id}").nth(1).unwrap()))
+            })
+    };
+    for (template, methods) in doc["paths"].as_object().unwrap() {
+        for method in methods.as_object().unwrap().keys() {
+            assert!(
+                template.starts_with("/docs")
+                    || cases
+                        .iter()
+                        .any(|c| c.method.as_str().eq_ignore_ascii_case(method)
+                            && matches(template, &c.path))
+                    || template == "/api/v1/auth/login"
+                    || template == "/api/v1/auth/logout",
+                "{method} {template} has no row in the isolation matrix"
+            );
+        }
+    }
 
     for c in &cases {
         let before = snapshot(&app, &staff, &reg_id, &conference).await;

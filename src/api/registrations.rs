@@ -206,10 +206,15 @@ pub struct RegistrationQuery {
     pub organisation_id: Option<String>,
     /// `unpaid`, `part_paid`, `paid` or `refund_due`.
     pub payment_status: Option<String>,
+    /// `online`, `cheque` or `invoice`.
+    pub payment_method: Option<String>,
+    /// A booking reference (exactly), or text in a delegate's name or email.
+    pub q: Option<String>,
 }
 
 /// A conference's registrations, newest first: staff see all, an
-/// organisation its own.
+/// organisation its own. `q` finds a booking reference, or a delegate by
+/// name or email.
 #[utoipa::path(
     tag = "registrations",
     security(("bearer" = [])),
@@ -239,11 +244,19 @@ pub async fn list_registrations(
             PaymentStatus::parse(s).ok_or("must be unpaid, part_paid, paid or refund_due"),
         )
     });
+    let payment_method = q.payment_method.as_deref().and_then(|m| {
+        p.take(
+            "payment_method",
+            PaymentMethod::parse(m).ok_or("must be online, cheque or invoice"),
+        )
+    });
     p.into_result().map_err(crate::ops::Error::from)?;
     let conference_id = ConferenceId::from(id.into_inner());
     let filter = ListFilter {
         organisation_id,
         payment_status,
+        payment_method,
+        search: q.q.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()),
     };
     let rows = state
         .db(move |conn| {

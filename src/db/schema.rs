@@ -8,6 +8,7 @@ diesel::table! {
         region -> Text,
         contact_email -> Text,
         created_at -> Timestamp,
+        deactivated_at -> Nullable<Timestamp>,
     }
 }
 
@@ -20,6 +21,18 @@ diesel::table! {
         organisation_id -> Nullable<Text>,
         password_hash -> Text,
         created_at -> Timestamp,
+        disabled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    account_tokens (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -200,6 +213,7 @@ diesel::table! {
 
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(price_tiers -> conferences (conference_id));
 diesel::joinable!(registrations -> organisations (organisation_id));
 diesel::joinable!(registrations -> conferences (conference_id));
@@ -213,6 +227,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     users,
     sessions,
+    account_tokens,
     login_failures,
     conferences,
     price_tiers,

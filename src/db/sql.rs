@@ -103,3 +103,23 @@ macro_rules! text_column {
 }
 
 pub(crate) use text_column;
+
+diesel::define_sql_function! {
+    /// SQL `lower`: ASCII case folding on SQLite, full on PostgreSQL.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// The escape character of [`contains_pattern`].
+pub const LIKE_ESCAPE: char = '\\';
+
+/// A `LIKE` pattern matching text that contains `needle` (lower-cased, so
+/// compare it with `lower(column)`), its `%`, `_` and `\\` taken literally
+/// when used with `.escape(LIKE_ESCAPE)`.
+pub fn contains_pattern(needle: &str) -> String {
+    let escaped = needle
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}

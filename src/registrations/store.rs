@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::rules::{DelegateStatus, PaymentChannel, PaymentMethod, PaymentStatus};
 use crate::db::schema::{delegates, payments, registrations};
+use crate::db::sql::{contains_pattern, lower, LIKE_ESCAPE};
 use crate::db::DbConnection;
 use crate::ids::{ConferenceId, DelegateId, OrganisationId, PaymentId, RegistrationId, UserId};
 
@@ -140,6 +141,10 @@ pub fn get(conn: &mut DbConnection, id: &RegistrationId) -> QueryResult<Option<R
 pub struct ListFilter {
     pub organisation_id: Option<OrganisationId>,
     pub payment_status: Option<PaymentStatus>,
+    pub payment_method: Option<PaymentMethod>,
+    /// A booking reference (exactly, any case), or text in a delegate's
+    /// name or email (any case).
+    pub search: Option<String>,
 }
 
 /// A page of a conference's registrations, newest first.
@@ -164,6 +169,27 @@ pub fn list(
         q = q.filter(r::id.lt(c.clone()));
     }
     q = payment_status_filter!(q, filter.payment_status);
+    if let Some(method) = filter.payment_method {
+        q = q.filter(r::payment_method.eq(method));
+    }
+    if let Some(text) = &filter.search {
+        use delegates::dsl as d;
+        let pattern = contains_pattern(text);
+        let people = d::delegates
+            .filter(d::conference_id.eq(conference_id.clone()))
+            .filter(
+                lower(d::name)
+                    .like(pattern.clone())
+                    .escape(LIKE_ESCAPE)
+                    .or(lower(d::email).like(pattern).escape(LIKE_ESCAPE)),
+            )
+            .select(d::registration_id);
+        q = q.filter(
+            r::reference
+                .eq(text.trim().to_uppercase())
+                .or(r::id.eq_any(people)),
+        );
+    }
     let rows: Vec<RegistrationRow> = q.load(conn)?;
     let ids: Vec<&RegistrationId> = rows.iter().map(|r| &r.id).collect();
     let mut all = delegates_of(conn, &ids)?;
