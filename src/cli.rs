@@ -89,7 +89,7 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 &name,
                 UserRole::Staff,
                 None,
-                &password,
+                Some(&password),
                 now,
             ) {
                 Ok(user) => {

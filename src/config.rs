@@ -29,7 +29,12 @@ pub struct Settings {
     pub email_retry_secs: u64,
     pub email_max_attempts: u32,
     pub cheque_payee: String,
+    pub public_url: String,
+    pub timezone: chrono_tz::Tz,
     pub token_ttl_hours: u32,
+    pub invitation_days: u32,
+    pub password_reset_minutes: u32,
+    pub password_reset_every_secs: u64,
     pub login_max_failures: u32,
     pub login_client_max_failures: u32,
     pub login_lockout_secs: u64,
@@ -98,6 +103,11 @@ impl Settings {
         Ok(settings)
     }
 
+    /// The public address without a trailing slash, for building links.
+    pub fn public_base(&self) -> &str {
+        self.public_url.trim_end_matches('/')
+    }
+
     /// The compiled-in defaults, for tests and tools that set fields directly.
     pub fn defaults() -> Self {
         Figment::from(Toml::string(DEFAULTS))
@@ -113,6 +123,8 @@ impl Settings {
             ("email_retry_secs", self.email_retry_secs),
             ("email_max_attempts", self.email_max_attempts as u64),
             ("token_ttl_hours", self.token_ttl_hours as u64),
+            ("invitation_days", self.invitation_days as u64),
+            ("password_reset_minutes", self.password_reset_minutes as u64),
             ("login_max_failures", self.login_max_failures as u64),
             (
                 "login_client_max_failures",
@@ -134,6 +146,14 @@ impl Settings {
         if self.regions.is_empty() || self.regions.iter().any(|r| r.trim().is_empty()) {
             return Err(ConfigError(
                 "key `regions`: must list at least one non-empty region".into(),
+            ));
+        }
+        let public = self.public_url.trim_end_matches('/');
+        if !(public.starts_with("http://") || public.starts_with("https://"))
+            || public.contains(char::is_whitespace)
+        {
+            return Err(ConfigError(
+                "key `public_url`: must be an http:// or https:// address such as https://conference.party.example".into(),
             ));
         }
         if let Some(url) = &self.smtp_url {

@@ -429,8 +429,9 @@ async fn quote_says_why_registration_is_closed(b: Backend) {
         }
     };
     let register = |name: &str, dinner: bool| {
+        let email = format!("{}@example.org", name.to_lowercase().replace(' ', "."));
         json!({"payment_method": "invoice", "delegates": [
-            {"name": name, "email": "d@example.org", "dinner": dinner}]})
+            {"name": name, "email": email, "dinner": dinner}]})
     };
     let path = format!("/api/v1/conferences/{id}/registrations");
     let open = quote(true).await;

@@ -9,7 +9,10 @@ use common::{london, Backend, Response, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-backend_tests!(every_endpoint_as_anonymous_other_organisation_and_staff);
+backend_tests!(
+    every_endpoint_as_anonymous_other_organisation_and_staff,
+    the_role_is_checked_before_the_body_is_read,
+);
 
 /// One row of the matrix: the request and the status each caller gets.
 struct Case {
@@ -235,6 +238,19 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
     let motion_for_owner =
         json!({"organisation_id": owner, "title": "Staff-entered", "body": "Text."});
     let no_such = uuid::Uuid::new_v4();
+    let spare_org = app.organisation(&staff, "Spare Society", "Wales").await;
+    let invited = app
+        .post(
+            "/api/v1/users",
+            Some(&staff),
+            &json!({"email": "invited@owner.example", "name": "Invited", "role": "organisation", "organisation_id": owner}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let import = json!({"csv": "name,kind,region,contact_email\nImported,society,Wales,imp@x.example\n", "dry_run": true});
 
     use Method as M;
     let cases = vec![
@@ -255,6 +271,36 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
         case(M::GET, "/api/v1/users".into(), None, [401, 403, 200]),
         case(
             M::POST,
+            format!("/api/v1/users/{invited}/invitation"),
+            None,
+            [401, 403, 201],
+        ),
+        case(
+            M::POST,
+            format!("/api/v1/users/{invited}/disable"),
+            None,
+            [401, 403, 200],
+        ),
+        case(
+            M::POST,
+            format!("/api/v1/users/{invited}/enable"),
+            None,
+            [401, 403, 200],
+        ),
+        case(
+            M::POST,
+            "/api/v1/auth/password-reset".into(),
+            Some(json!({"email": "invited@owner.example"})),
+            [202, 202, 202],
+        ),
+        case(
+            M::POST,
+            "/api/v1/auth/password-reset/no-such-token".into(),
+            Some(json!({"password": "a long enough password"})),
+            [404, 404, 404],
+        ),
+        case(
+            M::POST,
             "/api/v1/organisations".into(),
             Some(new_org),
             [401, 403, 201],
@@ -270,6 +316,30 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
             format!("/api/v1/organisations/{owner}"),
             None,
             [401, 404, 200],
+        ),
+        case(
+            M::PATCH,
+            format!("/api/v1/organisations/{owner}"),
+            Some(json!({"contact_email": "new.contact@owner.example"})),
+            [401, 403, 200],
+        ),
+        case(
+            M::POST,
+            format!("/api/v1/organisations/{spare_org}/deactivate"),
+            None,
+            [401, 403, 200],
+        ),
+        case(
+            M::POST,
+            format!("/api/v1/organisations/{spare_org}/reactivate"),
+            None,
+            [401, 403, 200],
+        ),
+        case(
+            M::POST,
+            "/api/v1/organisations/import".into(),
+            Some(import),
+            [401, 403, 200],
         ),
         case(
             M::POST,
@@ -333,6 +403,7 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
         case(M::GET, c("/delegates.csv"), None, [401, 403, 200]),
         case(M::GET, c("/delegates.xlsx"), None, [401, 403, 200]),
         case(M::GET, c("/summary"), None, [401, 403, 200]),
+        case(M::GET, c("/dashboard"), None, [401, 403, 200]),
         // Submissions.
         case(
             M::POST,
@@ -362,6 +433,29 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
             [401, 403, 201],
         ),
         case(M::GET, c("/policy-submissions"), None, [401, 200, 200]),
+        case(
+            M::POST,
+            c("/policy-submissions"),
+            Some(
+                json!({"organisation_id": owner, "title": "Staff-entered policy", "body": "Text."}),
+            ),
+            [401, 403, 201],
+        ),
+        case(
+            M::POST,
+            c("/award-nominations"),
+            Some(
+                json!({"organisation_id": owner, "nominee_kind": "branch", "nominee_name": "A Branch", "citation": "Good work."}),
+            ),
+            [401, 403, 201],
+        ),
+        // Already nominated by the owner: staff get the conflict.
+        case(
+            M::POST,
+            c("/cac-nominations"),
+            Some(json!({"organisation_id": owner, "delegate_id": delegate, "statement": "Again."})),
+            [401, 403, 409],
+        ),
         case(
             M::GET,
             format!("/api/v1/submissions/{policy_id}"),
@@ -453,6 +547,34 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
         ),
     ];
 
+    // Every documented route has a row.
+    let doc = app.get("/api/v1/openapi.json", None).await.expect(200);
+    let matches = |template: &str, path: &str| {
+        let path = path.split('?').next().unwrap();
+        let (t, p): (Vec<&str>, Vec<&str>) =
+            (template.split('/').collect(), path.split('/').collect());
+        t.len() == p.len()
+            && t.iter().zip(&p).all(|(t, p)| {
+                t == p
+                    || (t.starts_with('{') && t.ends_with('}'))
+                    || (t.contains("{id}") && p.ends_with(t.split("{id}").nth(1).unwrap()))
+            })
+    };
+    for (template, methods) in doc["paths"].as_object().unwrap() {
+        for method in methods.as_object().unwrap().keys() {
+            assert!(
+                template.starts_with("/docs")
+                    || cases
+                        .iter()
+                        .any(|c| c.method.as_str().eq_ignore_ascii_case(method)
+                            && matches(template, &c.path))
+                    || template == "/api/v1/auth/login"
+                    || template == "/api/v1/auth/logout",
+                "{method} {template} has no row in the isolation matrix"
+            );
+        }
+    }
+
     for c in &cases {
         let before = snapshot(&app, &staff, &reg_id, &conference).await;
         let anonymous = c.send(&app, None).await;
@@ -508,4 +630,52 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
     app.get("/api/v1/organisations", Some(&other))
         .await
         .expect(200);
+}
+
+/// A caller who may not use a staff-only endpoint learns nothing of its
+/// body's schema: whatever it sends (a body of the wrong shape, or not JSON
+/// at all), an organisation user gets 403 and an anonymous caller 401,
+/// every time.
+async fn the_role_is_checked_before_the_body_is_read(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let staff = app.staff().await;
+    let org = app.organisation(&staff, "Cardiff", "Wales").await;
+    let member = app.org_user(&org).await;
+    let id = uuid::Uuid::new_v4();
+    let staff_only = [
+        (Method::POST, "/api/v1/conferences".to_owned()),
+        (Method::PATCH, format!("/api/v1/conferences/{id}")),
+        (Method::POST, "/api/v1/organisations".to_owned()),
+        (Method::POST, "/api/v1/users".to_owned()),
+        (Method::POST, format!("/api/v1/registrations/{id}/payments")),
+        (Method::POST, format!("/api/v1/conferences/{id}/extensions")),
+        (Method::POST, format!("/api/v1/submissions/{id}/review")),
+    ];
+    let bodies = [
+        json!({"slug": "x"}),
+        json!(["not", "an", "object"]),
+        json!(42),
+    ];
+    for (method, path) in &staff_only {
+        for body in &bodies {
+            for _ in 0..5 {
+                app.request(method.clone(), path, Some(&member), Some(body), &[])
+                    .await
+                    .problem(403, "forbidden");
+                app.request(method.clone(), path, None, Some(body), &[])
+                    .await
+                    .problem(401, "unauthenticated");
+            }
+        }
+        let res = app
+            .client
+            .request(method.clone(), format!("{}{path}", app.base))
+            .bearer_auth(&member)
+            .header("content-type", "application/json")
+            .body("{not json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 403, "{method} {path}");
+    }
 }

@@ -157,20 +157,22 @@ async fn price_is_fixed_at_receipt_at_the_tier_boundary(b: Backend) {
 
 async fn registration_deadline_extensions_and_overrides(b: Backend) {
     let f = fixture(b, json!({})).await;
-    let body = json!({"payment_method": "invoice", "delegates": [delegate("On Time", false)]});
+    // Each attempt is a new person (a person holds one place at a conference).
+    let body =
+        |name: &str| json!({"payment_method": "invoice", "delegates": [delegate(name, false)]});
     f.app.clock.set(london(2016, 8, 22, 23, 59, 59));
-    f.register(&f.member, body.clone()).await.expect(201);
+    f.register(&f.member, body("Person 1")).await.expect(201);
 
     f.app.clock.set(london(2016, 8, 23, 0, 0, 0));
     let p = f
-        .register(&f.member, body.clone())
+        .register(&f.member, body("Person 2"))
         .await
         .problem(409, "deadline_passed");
     assert!(p["detail"].as_str().unwrap().contains("2016-08-22"));
     assert_eq!(f.count().await, 1, "a refused registration creates nothing");
 
     // Organisations may not override.
-    let mut late = body.clone();
+    let mut late = body("Person 3");
     late["late_override"] = json!(true);
     f.register(&f.member, late.clone())
         .await
@@ -197,12 +199,12 @@ async fn registration_deadline_extensions_and_overrides(b: Backend) {
         .await
         .expect(201);
     assert_eq!(ext["until"], "2016-08-29");
-    f.register(&f.member, body.clone()).await.expect(201);
-    f.register(&other_member, body.clone())
+    f.register(&f.member, body("Person 4")).await.expect(201);
+    f.register(&other_member, body("Person 5"))
         .await
         .problem(409, "deadline_passed");
     f.app.clock.set(london(2016, 8, 30, 0, 0, 0));
-    f.register(&f.member, body.clone())
+    f.register(&f.member, body("Person 6"))
         .await
         .problem(409, "deadline_passed");
 
@@ -324,7 +326,7 @@ async fn concurrent_changes_never_fail(b: Backend) {
             } else {
                 (
                     format!("/api/v1/delegates/{id}/substitution"),
-                    Some(json!({"name": format!("Stand-in {i}"), "email": "stand-in@delegates.example"})),
+                    Some(json!({"name": format!("Stand-in {i}"), "email": format!("stand-in.{i}@delegates.example")})),
                 )
             };
             let res = f
@@ -443,12 +445,14 @@ async fn idempotency_key_replays_the_first_response(b: Backend) {
 
     // Keys belong to one account.
     let colleague = f.app.org_user(&f.org).await;
+    let colleagues_body =
+        json!({"payment_method": "online", "delegates": [delegate("Colleague Pick", true)]});
     f.app
         .request(
             reqwest::Method::POST,
             &f.path(),
             Some(&colleague),
-            Some(&body),
+            Some(&colleagues_body),
             &key,
         )
         .await
@@ -458,12 +462,14 @@ async fn idempotency_key_replays_the_first_response(b: Backend) {
     // A refused request does not use up its key.
     f.app.clock.set(london(2016, 8, 23, 9, 0, 0));
     let late_key = [("Idempotency-Key", "reg-late")];
+    let late_body =
+        json!({"payment_method": "online", "delegates": [delegate("Late Comer", true)]});
     f.app
         .request(
             reqwest::Method::POST,
             &f.path(),
             Some(&f.member),
-            Some(&body),
+            Some(&late_body),
             &late_key,
         )
         .await
@@ -481,22 +487,23 @@ async fn idempotency_key_replays_the_first_response(b: Backend) {
             reqwest::Method::POST,
             &f.path(),
             Some(&f.member),
-            Some(&body),
+            Some(&late_body),
             &late_key,
         )
         .await
         .expect(201);
 
-    // After 24 hours the key may be used afresh (the extension runs to
-    // the end of 24 August, local time).
+    // After 24 hours the key may be used afresh, for another request (the
+    // extension runs to the end of 24 August, local time).
     f.app.clock.set(london(2016, 8, 24, 23, 0, 0));
+    let next_day = json!({"payment_method": "online", "delegates": [delegate("Next Day", true)]});
     let fresh = f
         .app
         .request(
             reqwest::Method::POST,
             &f.path(),
             Some(&f.member),
-            Some(&body),
+            Some(&next_day),
             &key,
         )
         .await

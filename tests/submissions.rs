@@ -115,7 +115,8 @@ impl Fixture {
             .await
     }
 
-    /// Registers one delegate for `token`'s organisation; returns its id.
+    /// Registers one delegate (a person of their own) for `token`'s
+    /// organisation; returns its id.
     async fn delegate(&self, token: &str, name: &str) -> String {
         let r = self
             .app
@@ -124,7 +125,7 @@ impl Fixture {
                 Some(token),
                 &json!({"payment_method": "invoice", "delegates": [{
                     "name": name,
-                    "email": "candidate@delegates.example",
+                    "email": format!("{}@delegates.example", name.to_lowercase().replace(' ', ".")),
                     "dinner": false,
                     "dietary_requirements": "",
                     "access_requirements": ""

@@ -7,8 +7,12 @@ use serde::{Deserialize, Serialize};
 
 use super::store::{self, UserRow};
 use super::throttle::{self, ClientAddress};
+use super::tokens::{self, Taken, TokenPurpose};
 use super::UserRole;
+use crate::config::Settings;
 use crate::db::{is_unique_violation, DbConnection};
+use crate::email::messages::{self, AccountInfo, LinkInfo};
+use crate::email::outbox;
 use crate::ids::{OrganisationId, UserId};
 use crate::ops::{Actor, Command, Ctx, Error, Role};
 use crate::organisations;
@@ -39,18 +43,21 @@ impl From<AccountError> for Error {
 }
 
 /// Hashes the password (argon2id) and stores the account. The password must
-/// already satisfy [`security::check_password_policy`].
+/// already satisfy [`security::check_password_policy`]; an account created
+/// without one cannot sign in until it is invited and sets its own.
 pub fn create(
     conn: &mut DbConnection,
     email: &EmailAddress,
     name: &str,
     role: UserRole,
     organisation_id: Option<OrganisationId>,
-    password: &str,
+    password: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<UserRow, AccountError> {
-    let password_hash =
-        security::hash_password(password).map_err(|e| AccountError::Hash(e.to_string()))?;
+    let password_hash = match password {
+        Some(p) => security::hash_password(p).map_err(|e| AccountError::Hash(e.to_string()))?,
+        None => String::new(),
+    };
     let row = UserRow {
         id: UserId::new(),
         email: email.normalised(),
@@ -59,6 +66,7 @@ pub fn create(
         organisation_id,
         password_hash,
         created_at: now,
+        disabled_at: None,
     };
     match store::insert(conn, &row) {
         Ok(()) => Ok(row),
@@ -76,23 +84,30 @@ pub struct User {
     pub role: UserRole,
     pub organisation_id: Option<OrganisationId>,
     pub created_at: NaiveDateTime,
+    /// False for an invited account that has not set its password yet.
+    pub password_set: bool,
+    pub disabled_at: Option<NaiveDateTime>,
 }
 
 impl From<UserRow> for User {
     fn from(u: UserRow) -> Self {
         Self {
+            password_set: !u.password_hash.is_empty(),
             id: u.id,
             email: u.email,
             name: u.name,
             role: u.role,
             organisation_id: u.organisation_id,
             created_at: u.created_at,
+            disabled_at: u.disabled_at,
         }
     }
 }
 
 /// A staff or organisation account (staff). Organisation users need their
-/// organisation; staff have none. (No `Debug`: it holds a password.)
+/// organisation; staff have none. Without a password the account waits
+/// for an invitation ([`Invite`]): staff need never choose or see a
+/// user's password. (No `Debug`: it may hold a password.)
 #[derive(Serialize)]
 pub struct CreateUser {
     pub email: EmailAddress,
@@ -101,7 +116,7 @@ pub struct CreateUser {
     pub organisation_id: Option<OrganisationId>,
     /// Left out of the idempotency record (the key names the request).
     #[serde(skip)]
-    pub password: String,
+    pub password: Option<String>,
 }
 
 impl Command for CreateUser {
@@ -119,7 +134,7 @@ impl Command for CreateUser {
             &self.name,
             self.role,
             self.organisation_id,
-            &self.password,
+            self.password.as_deref(),
             ctx.now.naive_utc(),
         )?;
         Ok(row.into())
@@ -229,4 +244,217 @@ pub async fn login(
 /// Ends the session a token belongs to.
 pub fn logout(conn: &mut DbConnection, token_hash: &str) -> Result<(), Error> {
     Ok(store::delete_session(conn, token_hash)?)
+}
+
+/// "Friday 6 May 2016 at 12:00 BST": when a link runs out, in the party's
+/// zone.
+fn expiry_words(at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    at.with_timezone(&tz)
+        .format("%A %-d %B %Y at %H:%M %Z")
+        .to_string()
+}
+
+/// Issues a single-use link for a user and queues the email that carries
+/// it. Returns when it runs out.
+fn send_link(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    settings: &Settings,
+    user: &UserRow,
+    purpose: TokenPurpose,
+) -> Result<DateTime<Utc>, Error> {
+    let lasts = match purpose {
+        TokenPurpose::Invitation => Duration::days(i64::from(settings.invitation_days)),
+        TokenPurpose::PasswordReset => {
+            Duration::minutes(i64::from(settings.password_reset_minutes))
+        }
+    };
+    let expires_at = now + lasts;
+    let token = security::new_token();
+    tokens::issue(
+        conn,
+        &security::digest(&token),
+        &user.id,
+        purpose,
+        now.naive_utc(),
+        expires_at.naive_utc(),
+    )?;
+    let organisation = match &user.organisation_id {
+        Some(id) => organisations::store::get(conn, id)?.map(|o| o.name),
+        None => None,
+    };
+    let account = AccountInfo {
+        name: user.name.clone(),
+        email: user.email.clone(),
+        organisation,
+    };
+    let link = LinkInfo {
+        url: format!("{}/password/{token}", settings.public_base()),
+        expires: expiry_words(expires_at, settings.timezone),
+    };
+    let email = match purpose {
+        TokenPurpose::Invitation => messages::invitation(&account, &link),
+        TokenPurpose::PasswordReset => messages::password_reset(&account, &link),
+    };
+    outbox::enqueue(conn, &email, outbox::Links::default(), now.naive_utc())?;
+    Ok(expires_at)
+}
+
+/// An invitation sent.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Invitation {
+    pub user_id: UserId,
+    pub email: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Invites a user to set their own password (staff): an email with a
+/// single-use link valid for `invitation_days`; a new invitation cancels
+/// the previous one. A disabled account cannot be invited.
+#[derive(Debug, Serialize)]
+pub struct Invite {
+    pub user_id: UserId,
+}
+
+impl Command for Invite {
+    type Output = Invitation;
+    const NAME: &'static str = "invite";
+
+    fn apply(self, conn: &mut DbConnection, ctx: &Ctx) -> Result<Invitation, Error> {
+        ctx.actor.require_staff()?;
+        let user = store::get(conn, &self.user_id)?.ok_or(Error::NotFound)?;
+        if user.disabled_at.is_some() {
+            return Err(Error::Conflict(
+                "The account is disabled; enable it before inviting.".into(),
+            ));
+        }
+        let expires_at = send_link(
+            conn,
+            ctx.now,
+            &ctx.settings,
+            &user,
+            TokenPurpose::Invitation,
+        )?;
+        Ok(Invitation {
+            user_id: user.id,
+            email: user.email,
+            expires_at,
+        })
+    }
+}
+
+/// Someone asked for a password reset link. The answer is the same whether
+/// or not the address has an account; an account gets at most one reset
+/// email every `password_reset_every_secs`. Anyone may ask; runs in the
+/// caller's transaction.
+pub fn request_password_reset(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    settings: &Settings,
+    email: &EmailAddress,
+) -> Result<(), Error> {
+    let Some(user) = store::by_email(conn, &email.normalised())? else {
+        return Ok(());
+    };
+    let every = Duration::seconds(settings.password_reset_every_secs as i64);
+    let recent = tokens::last_issued(conn, &user.id, TokenPurpose::PasswordReset)?
+        .is_some_and(|at| at.and_utc() + every > now);
+    if !recent {
+        send_link(conn, now, settings, &user, TokenPurpose::PasswordReset)?;
+    }
+    Ok(())
+}
+
+/// Whether a link to set a password would be accepted now.
+pub fn check_link(
+    conn: &mut DbConnection,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Taken, Error> {
+    Ok(tokens::usable(
+        conn,
+        &security::digest(token),
+        now.naive_utc(),
+    )?)
+}
+
+/// Sets a password through a single-use link (an invitation or a reset):
+/// the link is used up, every session of the account ends, and its failed
+/// logins are forgotten. A used, expired or unknown link is refused with
+/// what became of it. The password must satisfy the policy and be hashed
+/// already (hashing is slow; do it before the transaction).
+pub fn set_password_with_link(
+    conn: &mut DbConnection,
+    token: &str,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<UserId, Error> {
+    let refused = |why: &str| Error::Conflict(format!("This link {why}; ask for a new one."));
+    match tokens::take(conn, &security::digest(token), now.naive_utc())? {
+        Taken::Now(user_id) => {
+            let user = store::get(conn, &user_id)?.ok_or(Error::NotFound)?;
+            if user.disabled_at.is_some() {
+                return Err(refused("belongs to a disabled account"));
+            }
+            store::set_password_hash(conn, &user_id, password_hash)?;
+            store::delete_sessions_of(conn, &user_id)?;
+            throttle::forget_account(conn, &user.email)?;
+            Ok(user_id)
+        }
+        Taken::Used => Err(refused("has been used already")),
+        Taken::Expired => Err(refused("has expired")),
+        Taken::Unknown => Err(Error::NotFound),
+    }
+}
+
+/// Disables an account (staff): it cannot sign in, its sessions end at
+/// once and its unused links are cancelled. Staff cannot disable
+/// themselves.
+#[derive(Debug, Serialize)]
+pub struct Disable {
+    pub user_id: UserId,
+}
+
+impl Command for Disable {
+    type Output = User;
+    const NAME: &'static str = "disable_user";
+
+    fn apply(self, conn: &mut DbConnection, ctx: &Ctx) -> Result<User, Error> {
+        ctx.actor.require_staff()?;
+        if self.user_id == ctx.actor.user_id {
+            return Err(Error::Conflict(
+                "You cannot disable your own account.".into(),
+            ));
+        }
+        let user = store::get(conn, &self.user_id)?.ok_or(Error::NotFound)?;
+        if user.disabled_at.is_none() {
+            store::set_disabled(conn, &self.user_id, Some(ctx.now.naive_utc()))?;
+        }
+        store::delete_sessions_of(conn, &self.user_id)?;
+        tokens::revoke(conn, &self.user_id)?;
+        Ok(store::get(conn, &self.user_id)?
+            .ok_or(Error::NotFound)?
+            .into())
+    }
+}
+
+/// Enables a disabled account again (staff); it signs in with the
+/// password it had (or is invited afresh).
+#[derive(Debug, Serialize)]
+pub struct Enable {
+    pub user_id: UserId,
+}
+
+impl Command for Enable {
+    type Output = User;
+    const NAME: &'static str = "enable_user";
+
+    fn apply(self, conn: &mut DbConnection, ctx: &Ctx) -> Result<User, Error> {
+        ctx.actor.require_staff()?;
+        store::get(conn, &self.user_id)?.ok_or(Error::NotFound)?;
+        store::set_disabled(conn, &self.user_id, None)?;
+        Ok(store::get(conn, &self.user_id)?
+            .ok_or(Error::NotFound)?
+            .into())
+    }
 }

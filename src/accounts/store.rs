@@ -16,8 +16,10 @@ pub struct UserRow {
     pub name: String,
     pub role: UserRole,
     pub organisation_id: Option<OrganisationId>,
+    /// Empty for an invited account that has not set a password yet.
     pub password_hash: String,
     pub created_at: NaiveDateTime,
+    pub disabled_at: Option<NaiveDateTime>,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &UserRow) -> QueryResult<()> {
@@ -27,9 +29,16 @@ pub fn insert(conn: &mut DbConnection, row: &UserRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// The account with this (normalised) email that may sign in: enabled,
+/// and of an active organisation if it has one. A disabled account is
+/// treated as unknown.
 pub fn by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<UserRow>> {
+    use crate::db::schema::organisations;
     users::table
+        .left_join(organisations::table)
         .filter(users::email.eq(email))
+        .filter(users::disabled_at.is_null())
+        .filter(organisations::deactivated_at.is_null())
         .select(UserRow::as_select())
         .first(conn)
         .optional()
@@ -69,19 +78,54 @@ pub fn insert_session(
         .map(|_| ())
 }
 
-/// The user a live token belongs to.
+/// The user a live token belongs to, if the account is enabled and its
+/// organisation (if any) active.
 pub fn session_user(
     conn: &mut DbConnection,
     token_hash: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Option<UserRow>> {
+    use crate::db::schema::organisations;
     sessions::table
-        .inner_join(users::table)
+        .inner_join(users::table.left_join(organisations::table))
         .filter(sessions::token_hash.eq(token_hash))
         .filter(sessions::expires_at.gt(now))
+        .filter(users::disabled_at.is_null())
+        .filter(organisations::deactivated_at.is_null())
         .select(UserRow::as_select())
         .first(conn)
         .optional()
+}
+
+pub fn get(conn: &mut DbConnection, id: &UserId) -> QueryResult<Option<UserRow>> {
+    users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Ends every session of a user.
+pub fn delete_sessions_of(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id.clone()))).execute(conn)
+}
+
+pub fn set_password_hash(conn: &mut DbConnection, user_id: &UserId, hash: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::password_hash.eq(hash))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Disables (or, with `None`, enables) an account.
+pub fn set_disabled(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    at: Option<NaiveDateTime>,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(user_id))
+        .set(users::disabled_at.eq(at))
+        .execute(conn)
 }
 
 pub fn delete_session(conn: &mut DbConnection, token_hash: &str) -> QueryResult<()> {

@@ -107,11 +107,15 @@ impl Keys {
     pub fn new(email: &str, client: &ClientAddress) -> Self {
         let bucket = client.bucket();
         Self {
-            account: security::digest(&format!("login account\n{email}")),
+            account: account_key(email),
             client: security::digest(&format!("login client\n{bucket}")),
             pair: security::digest(&format!("login account and client\n{email}\n{bucket}")),
         }
     }
+}
+
+fn account_key(email: &str) -> String {
+    security::digest(&format!("login account\n{email}"))
 }
 
 /// The configured limits.
@@ -189,6 +193,13 @@ pub fn succeeded(conn: &mut DbConnection, keys: &Keys) -> Result<(), Error> {
     store::uncount_attempt(conn, &keys.account)?;
     store::forget(conn, &keys.pair)?;
     Ok(())
+}
+
+/// Forgets an account's failures, once its owner has proved themselves
+/// another way (a password set through an emailed link). `email` as
+/// stored.
+pub fn forget_account(conn: &mut DbConnection, email: &str) -> Result<(), Error> {
+    Ok(store::forget(conn, &account_key(email))?)
 }
 
 #[cfg(test)]

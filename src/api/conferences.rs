@@ -64,6 +64,14 @@ pub struct ConferenceView {
     pub price_tiers: Vec<PriceTierView>,
     pub capacity: Option<u32>,
     pub dinner_capacity: Option<u32>,
+    /// Active delegates' places.
+    pub places_taken: u32,
+    /// Places left under `capacity` (null: no cap).
+    pub places_left: Option<u32>,
+    /// Active delegates dining.
+    pub dinner_seats_taken: u32,
+    /// Dinner seats left under `dinner_capacity` (null: no cap).
+    pub dinner_seats_left: Option<u32>,
     pub motion_word_limit: Option<u32>,
     pub amendment_word_limit: Option<u32>,
     pub policy_word_limit: Option<u32>,
@@ -75,8 +83,15 @@ pub struct ConferenceView {
 impl From<Conference> for ConferenceView {
     fn from(c: Conference) -> Self {
         let s = c.spec;
+        let taken = c.taken;
         Self {
             id: c.id,
+            places_taken: taken.places,
+            places_left: s.capacity.map(|cap| cap.saturating_sub(taken.places)),
+            dinner_seats_taken: taken.dinners,
+            dinner_seats_left: s
+                .dinner_capacity
+                .map(|cap| cap.saturating_sub(taken.dinners)),
             deadlines: s.deadlines.to_map(),
             price_tiers: s
                 .prices
@@ -130,7 +145,9 @@ pub async fn create_conference(
     request: Authed<Staff, ConferenceInput>,
 ) -> ApiResult<HttpResponse> {
     let Staff(actor) = request.who;
-    let spec = request.body.parse(&state.settings.regions)?;
+    let spec = request
+        .body
+        .parse(&state.settings.regions, state.now().date_naive())?;
     let outcome = state
         .run_once(&actor, key.0.as_ref(), CreateConference { spec })
         .await?;
@@ -139,6 +156,15 @@ pub async fn create_conference(
 
 /// Change any of a conference's fields; the result is validated as a whole.
 /// Registrations already made keep the price they were given.
+///
+/// The body is a JSON merge patch (RFC 7386; `application/json` or
+/// `application/merge-patch+json`): a member left out is unchanged; `null`
+/// removes an optional value (a cap, a word limit) and is refused (422) for
+/// a required one; `deadlines` and `cac` merge member by member, so
+/// `{"deadlines": {"cac_nominations": "2027-08-08"}}` moves one deadline;
+/// `price_tiers` and `cac.excluded_regions` replace the whole list. The
+/// currency cannot change once anything is registered (409), and a cap
+/// cannot fall below what is already taken (422).
 #[utoipa::path(
     tag = "conferences",
     security(("bearer" = [])),

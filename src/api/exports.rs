@@ -12,8 +12,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::error::{ApiError, ApiResult};
 use super::extract::Staff;
 use super::responses::{Forbidden, NotFound, Unauthenticated, Unprocessable};
-use crate::exports::ops::{self as exports, CsvFile, DelegateList, Summary};
-use crate::exports::store::ExportFilter;
+use crate::exports::ops::{self as exports, CsvFile, DelegateList, ExportFilter, Summary};
+use crate::exports::rules::MoneyTotals;
 use crate::ids::{ConferenceId, OrganisationId};
 use crate::ops::{Actor, Error};
 use crate::registrations::rules::PaymentStatus;
@@ -31,6 +31,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(delegates_csv)
         .service(delegates_xlsx)
         .service(summary)
+        .service(dashboard)
         .service(export_motions)
         .service(export_cac_nominations);
 }
@@ -323,7 +324,21 @@ pub struct ConferenceSummary {
     pub dietary_requirements: Vec<DietaryCount>,
     /// The same, over those dining only (for the caterer).
     pub dinner_dietary_requirements: Vec<DietaryCount>,
+    /// Money in the conference's currency.
     pub money: MoneySummary,
+    /// Money per currency registrations were taken in: never added across
+    /// currencies (normally one entry, the conference's).
+    pub money_by_currency: Vec<MoneySummary>,
+}
+
+fn money_summary(currency: String, t: MoneyTotals) -> MoneySummary {
+    MoneySummary {
+        currency,
+        registered: Money::from_minor(t.registered),
+        paid: Money::from_minor(t.paid),
+        outstanding: Money::from_minor(t.outstanding),
+        refunds_due: Money::from_minor(t.refunds_due),
+    }
 }
 
 fn dietary_counts(groups: Vec<(String, i64)>) -> Vec<DietaryCount> {
@@ -364,13 +379,12 @@ impl From<Summary> for ConferenceSummary {
                 .collect(),
             dietary_requirements: dietary_counts(s.dietary),
             dinner_dietary_requirements: dietary_counts(s.dinner_dietary),
-            money: MoneySummary {
-                currency: s.currency,
-                registered: Money::from_minor(s.money.registered),
-                paid: Money::from_minor(s.money.paid),
-                outstanding: Money::from_minor(s.money.outstanding),
-                refunds_due: Money::from_minor(s.money.refunds_due),
-            },
+            money: money_summary(s.currency, s.money),
+            money_by_currency: s
+                .money_by_currency
+                .into_iter()
+                .map(|(c, t)| money_summary(c, t))
+                .collect(),
         }
     }
 }
@@ -456,4 +470,154 @@ pub async fn export_cac_nominations(
         .db(move |conn| exports::cac_nominations_csv(conn, &actor, &conference_id, now))
         .await?;
     Ok(csv_download(file))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DayView {
+    /// A conference-local date.
+    pub date: chrono::NaiveDate,
+    /// Active delegates registered that day.
+    pub registered: i64,
+    /// All active delegates registered up to that day.
+    pub cumulative: i64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MoneyByTier {
+    pub tier: String,
+    #[serde(flatten)]
+    pub money: MoneySummary,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MoneyByMethod {
+    pub payment_method: crate::registrations::rules::PaymentMethod,
+    #[serde(flatten)]
+    pub money: MoneySummary,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SubmissionCount {
+    pub kind: crate::submissions::rules::SubmissionKind,
+    pub status: crate::submissions::rules::SubmissionStatus,
+    pub count: i64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeadlineAheadView {
+    pub deadline: crate::deadlines::rules::DeadlineKey,
+    pub date: chrono::NaiveDate,
+    /// Whole days left after today in the conference's zone (0: today).
+    pub days_left: i64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DashboardView {
+    #[schema(format = Uuid)]
+    pub conference_id: String,
+    /// The conference-local date the figures are for.
+    pub today: chrono::NaiveDate,
+    pub places_taken: u32,
+    /// Null: no cap.
+    pub places_left: Option<u32>,
+    pub dinner_seats_taken: u32,
+    /// Null: no cap.
+    pub dinner_seats_left: Option<u32>,
+    /// Active delegates by the local day they registered.
+    pub registered_over_time: Vec<DayView>,
+    /// Money in the conference's currency: charged, paid, outstanding.
+    pub money: MoneySummary,
+    pub money_by_tier: Vec<MoneyByTier>,
+    pub money_by_method: Vec<MoneyByMethod>,
+    pub submissions: Vec<SubmissionCount>,
+    pub deadlines_ahead: Vec<DeadlineAheadView>,
+    /// Emails waiting to be sent (or being sent) about this conference.
+    pub emails_pending: i64,
+    /// Emails given up on: they need a look (and a retry).
+    pub emails_failed: i64,
+}
+
+/// The conference at a glance (staff): delegates registered over time,
+/// places and dinner seats left, money by tier and by payment method,
+/// submissions by kind and status, deadlines ahead, emails pending and
+/// failed.
+#[utoipa::path(
+    tag = "exports",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Conference")),
+    responses(
+        (status = 200, body = DashboardView),
+        Unauthenticated, Forbidden, NotFound,
+    )
+)]
+#[get("/conferences/{id}/dashboard")]
+pub async fn dashboard(
+    state: web::Data<AppState>,
+    Staff(actor): Staff,
+    id: web::Path<uuid::Uuid>,
+) -> ApiResult<web::Json<DashboardView>> {
+    let conference_id = ConferenceId::from(id.into_inner());
+    let now = state.now();
+    let d = state
+        .db(move |conn| crate::exports::dashboard::dashboard(conn, &actor, &conference_id, now))
+        .await?;
+    let currency = d.conference.spec.currency.clone();
+    let spec = &d.conference.spec;
+    let taken = d.conference.taken;
+    Ok(web::Json(DashboardView {
+        conference_id: d.conference.id.to_string(),
+        today: d.today,
+        places_taken: taken.places,
+        places_left: spec.capacity.map(|c| c.saturating_sub(taken.places)),
+        dinner_seats_taken: taken.dinners,
+        dinner_seats_left: spec
+            .dinner_capacity
+            .map(|c| c.saturating_sub(taken.dinners)),
+        registered_over_time: d
+            .registered_over_time
+            .iter()
+            .map(|day| DayView {
+                date: day.date,
+                registered: day.registered,
+                cumulative: day.cumulative,
+            })
+            .collect(),
+        money: money_summary(currency.clone(), d.money),
+        money_by_tier: d
+            .money_by_tier
+            .into_iter()
+            .map(|(tier, t)| MoneyByTier {
+                tier,
+                money: money_summary(currency.clone(), t),
+            })
+            .collect(),
+        money_by_method: d
+            .money_by_method
+            .into_iter()
+            .map(|(payment_method, t)| MoneyByMethod {
+                payment_method,
+                money: money_summary(currency.clone(), t),
+            })
+            .collect(),
+        submissions: d
+            .submissions
+            .into_iter()
+            .map(|(kind, status, count)| SubmissionCount {
+                kind,
+                status,
+                count,
+            })
+            .collect(),
+        deadlines_ahead: d
+            .deadlines_ahead
+            .into_iter()
+            .map(|a| DeadlineAheadView {
+                deadline: a.key,
+                date: a.date,
+                days_left: a.days_left,
+            })
+            .collect(),
+        emails_pending: d.emails_pending,
+        emails_failed: d.emails_failed,
+    }))
 }

@@ -6,18 +6,17 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::error::{ApiError, ApiResult};
+use super::error::ApiResult;
 use super::extract::{Authed, IdempotencyHeader, Staff};
 use super::idempotency::answer;
 use super::pagination::{self, Page, PageQuery};
 use super::responses::{
     BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable, UnsupportedMediaType,
 };
-use crate::audit::{self, AuditRow};
-use crate::deadlines::ops::{self as deadlines, GrantExtension};
+use crate::audit::{self, AuditAction, AuditRow, ListFilter};
+use crate::deadlines::ops::{self as deadlines, ExtensionRow, GrantExtension};
 use crate::deadlines::rules::DeadlineKey;
-use crate::deadlines::store::ExtensionRow;
-use crate::ids::{AuditId, ConferenceId, ExtensionId, OrganisationId};
+use crate::ids::{AuditId, ConferenceId, ExtensionId, OrganisationId, UserId};
 use crate::ops::Error;
 use crate::state::AppState;
 use crate::values::{self, Problems};
@@ -177,9 +176,14 @@ pub struct AuditQuery {
     pub cursor: Option<String>,
     /// Only entries about this conference.
     pub conference_id: Option<String>,
+    /// Only this action, e.g. `late_override`.
+    pub action: Option<String>,
+    /// Only what this user did.
+    pub actor_id: Option<String>,
 }
 
-/// The audit log of staff actions, newest first (staff).
+/// The audit log of staff actions, newest first (staff), optionally by
+/// conference, action and person.
 #[utoipa::path(
     tag = "extensions",
     security(("bearer" = [])),
@@ -192,20 +196,32 @@ pub struct AuditQuery {
 #[get("/audit")]
 pub async fn list_audit(
     state: web::Data<AppState>,
-    _staff: Staff,
+    Staff(actor): Staff,
     query: web::Query<AuditQuery>,
 ) -> ApiResult<web::Json<Page<AuditView>>> {
     let q = query.into_inner();
     let (limit, cursor) = pagination::parse::<AuditId>(q.limit, q.cursor.as_deref())?;
-    let conference_id = q
-        .conference_id
-        .map(|c| {
-            ConferenceId::parse(&c)
-                .map_err(|e| ApiError::validation("conference_id", e.to_string()))
-        })
-        .transpose()?;
+    let mut p = Problems::default();
+    let filter = ListFilter {
+        conference_id: q
+            .conference_id
+            .as_deref()
+            .and_then(|c| p.take("conference_id", ConferenceId::parse(c))),
+        action: q.action.as_deref().and_then(|a| {
+            p.take(
+                "action",
+                AuditAction::parse(a)
+                    .ok_or_else(|| format!("must be one of: {}", AuditAction::choices())),
+            )
+        }),
+        actor_id: q
+            .actor_id
+            .as_deref()
+            .and_then(|u| p.take("actor_id", UserId::parse(u))),
+    };
+    p.into_result().map_err(Error::from)?;
     let rows = state
-        .db(move |conn| audit::list(conn, conference_id.as_ref(), limit, cursor.as_ref()))
+        .db(move |conn| audit::list(conn, &actor, &filter, limit, cursor.as_ref()))
         .await?;
     Ok(web::Json(Page::from_rows(
         rows,

@@ -1,7 +1,6 @@
 //! Liveness and readiness probes.
 
 use actix_web::{get, web, HttpResponse};
-use diesel::RunQueryDsl;
 use serde::Serialize;
 
 use super::error::ApiResult;
@@ -30,8 +29,6 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    state
-        .db(|conn| Ok(diesel::sql_query("SELECT 1").execute(conn)?))
-        .await?;
+    state.db(|conn| Ok(crate::db::ping(conn)?)).await?;
     Ok(HttpResponse::Ok().json(Health { status: "ready" }))
 }

@@ -17,12 +17,11 @@ use super::responses::{
 };
 use crate::ids::{ConferenceId, DelegateId, OrganisationId, RegistrationId, UserId};
 use crate::registrations::ops::{
-    self as registrations, Cancel, Payment, RecordPayment, Register, Substitute,
+    self as registrations, Cancel, ListFilter, Payment, RecordPayment, Register, Substitute,
 };
 use crate::registrations::rules::{
     self as rules, DelegateInput, PaymentChannel, PaymentMethod, PaymentStatus,
 };
-use crate::registrations::store::ListFilter;
 use crate::registrations::{DelegateRow, Registration};
 use crate::state::AppState;
 use crate::values::money::Money;
@@ -59,6 +58,12 @@ pub struct CreateRegistration {
     /// Staff only: accept after the registration deadline (audited).
     #[serde(default)]
     pub late_override: bool,
+    /// Staff only: register a person who already holds a place at the
+    /// conference (audited). Without it, the same email twice (in this
+    /// registration, or among the conference's active delegates, however
+    /// its case or Unicode form was typed) is 409 `conflict`.
+    #[serde(default)]
+    pub duplicate_override: bool,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -70,6 +75,8 @@ pub struct DelegateView {
     pub dinner: bool,
     pub dietary_requirements: String,
     pub access_requirements: String,
+    /// The member's region (CAC eligibility is judged by it).
+    pub region: String,
     pub pass_fee: Money,
     pub dinner_fee: Money,
     /// Pass fee plus dinner fee, fixed when the registration was received.
@@ -113,6 +120,7 @@ impl From<&DelegateRow> for DelegateView {
             dinner: d.dinner,
             dietary_requirements: d.dietary_requirements.clone(),
             access_requirements: d.access_requirements.clone(),
+            region: d.region.clone(),
             pass_fee: Money::from_minor(d.pass_fee_minor),
             dinner_fee: Money::from_minor(d.dinner_fee_minor),
             fee: Money::from_minor(d.fee_minor),
@@ -171,14 +179,18 @@ pub async fn create_registration(
 ) -> ApiResult<HttpResponse> {
     let (actor, b) = (request.who.actor, request.body);
     let organisation_id = actor.acting_for(organisation_field(b.organisation_id.as_deref())?)?;
-    let delegates =
-        rules::parse_delegates(&b.delegates, state.settings.max_delegates_per_registration)?;
+    let delegates = rules::parse_delegates(
+        &b.delegates,
+        state.settings.max_delegates_per_registration,
+        &state.settings.regions,
+    )?;
     let command = Register {
         conference_id: id.into_inner().into(),
         organisation_id,
         payment_method: b.payment_method,
         delegates,
         late_override: b.late_override,
+        duplicate_override: b.duplicate_override,
     };
     let outcome = state.run_once(&actor, key.0.as_ref(), command).await?;
     Ok(answer(StatusCode::CREATED, outcome, |r| {
@@ -196,10 +208,15 @@ pub struct RegistrationQuery {
     pub organisation_id: Option<String>,
     /// `unpaid`, `part_paid`, `paid` or `refund_due`.
     pub payment_status: Option<String>,
+    /// `online`, `cheque` or `invoice`.
+    pub payment_method: Option<String>,
+    /// A booking reference (exactly), or text in a delegate's name or email.
+    pub q: Option<String>,
 }
 
 /// A conference's registrations, newest first: staff see all, an
-/// organisation its own.
+/// organisation its own. `q` finds a booking reference, or a delegate by
+/// name or email.
 #[utoipa::path(
     tag = "registrations",
     security(("bearer" = [])),
@@ -229,11 +246,19 @@ pub async fn list_registrations(
             PaymentStatus::parse(s).ok_or("must be unpaid, part_paid, paid or refund_due"),
         )
     });
+    let payment_method = q.payment_method.as_deref().and_then(|m| {
+        p.take(
+            "payment_method",
+            PaymentMethod::parse(m).ok_or("must be online, cheque or invoice"),
+        )
+    });
     p.into_result().map_err(crate::ops::Error::from)?;
     let conference_id = ConferenceId::from(id.into_inner());
     let filter = ListFilter {
         organisation_id,
         payment_status,
+        payment_method,
+        search: q.q.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()),
     };
     let rows = state
         .db(move |conn| {
@@ -287,6 +312,12 @@ pub struct RecordPaymentBody {
     pub method: PaymentChannel,
     /// Cheque number, transfer reference or payment id.
     pub reference: String,
+    /// Record more than the balance due, on purpose (audited). Without it
+    /// a payment above the balance is 422 on `amount`; a registration with
+    /// nothing due takes no payment at all (409 `conflict`). Send an
+    /// `Idempotency-Key` with every payment, so a retry never pays twice.
+    #[serde(default)]
+    pub overpayment: bool,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -321,6 +352,10 @@ impl From<Payment> for PaymentView {
 }
 
 /// Record a payment received (staff).
+///
+/// Refused when nothing is due (409 `conflict`) and above the balance due
+/// unless `overpayment` is true (422 on `amount`); concurrent payments
+/// never pay more than is due.
 #[utoipa::path(
     tag = "registrations",
     security(("bearer" = [])),
@@ -354,6 +389,7 @@ pub async fn record_payment(
         amount: amount.expect("checked"),
         method: b.method,
         reference: reference.expect("checked"),
+        overpayment: b.overpayment,
     };
     let outcome = state.run_once(&actor, key.0.as_ref(), command).await?;
     Ok(answer(StatusCode::CREATED, outcome, PaymentView::from))
@@ -368,12 +404,21 @@ pub struct Substitution {
     pub dietary_requirements: String,
     #[serde(default)]
     pub access_requirements: String,
+    /// The newcomer's own region; when absent, the organisation's.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Staff only: the newcomer already holds another place (audited).
+    #[serde(default)]
+    pub duplicate_override: bool,
 }
 
 /// Replace a delegate with another person: same place, dinner and fee.
 ///
 /// Organisations may substitute until the day before the conference starts;
-/// staff at any time. Audited.
+/// staff at any time. The newcomer must not already hold a place at the
+/// conference (409 `conflict`). Audited. A CAC nomination is of a person:
+/// the departing delegate's standing nominations are withdrawn ("candidate
+/// no longer a delegate") and their nominating organisations emailed.
 #[utoipa::path(
     tag = "registrations",
     security(("bearer" = [])),
@@ -396,18 +441,19 @@ pub async fn substitute_delegate(
 ) -> ApiResult<HttpResponse> {
     let (actor, b) = (request.who.actor, request.body);
     let mut p = Problems::default();
-    let person = rules::parse_person(
-        &mut p,
-        "",
-        &b.name,
-        &b.email,
-        &b.dietary_requirements,
-        &b.access_requirements,
-    );
+    let fields = rules::PersonFields {
+        name: &b.name,
+        email: &b.email,
+        dietary_requirements: &b.dietary_requirements,
+        access_requirements: &b.access_requirements,
+        region: b.region.as_deref(),
+    };
+    let person = rules::parse_person(&mut p, "", fields, &state.settings.regions);
     p.into_result().map_err(crate::ops::Error::from)?;
     let command = Substitute {
         delegate_id: id.into_inner().into(),
         person: person.expect("checked"),
+        duplicate_override: b.duplicate_override,
     };
     let outcome = state.run_once(&actor, key.0.as_ref(), command).await?;
     Ok(answer(StatusCode::OK, outcome, |d| DelegateView::from(&d)))
@@ -417,7 +463,8 @@ pub async fn substitute_delegate(
 /// off the registration's total, which may leave a refund due.
 ///
 /// Organisations may cancel until the registration deadline (or their
-/// extension); staff at any time. Audited.
+/// extension); staff at any time. Audited. The delegate's standing CAC
+/// nominations are withdrawn, as on substitution.
 #[utoipa::path(
     tag = "registrations",
     security(("bearer" = [])),

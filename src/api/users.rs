@@ -11,9 +11,9 @@ use super::extract::{Authed, IdempotencyHeader, Staff};
 use super::idempotency::answer;
 use super::pagination::{Page, PageQuery};
 use super::responses::{
-    BadRequest, Conflict, Forbidden, Unauthenticated, Unprocessable, UnsupportedMediaType,
+    BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable, UnsupportedMediaType,
 };
-use crate::accounts::ops::{self as accounts, CreateUser, User};
+use crate::accounts::ops::{self as accounts, CreateUser, Disable, Enable, Invite, User};
 use crate::accounts::UserRole;
 use crate::ids::{OrganisationId, UserId};
 use crate::security;
@@ -21,7 +21,11 @@ use crate::state::AppState;
 use crate::values::{self, EmailAddress, FieldError, Problems};
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(create_user).service(list_users);
+    cfg.service(create_user)
+        .service(list_users)
+        .service(invite_user)
+        .service(disable_user)
+        .service(enable_user);
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -30,8 +34,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
 pub struct CreateUserBody {
     pub email: String,
     pub name: String,
-    /// At least 12 characters.
-    pub password: String,
+    /// At least 12 characters. Leave it out to invite the user instead
+    /// (`POST /users/{id}/invitation`): staff need never choose or see a
+    /// user's password.
+    #[serde(default)]
+    pub password: Option<String>,
     pub role: UserRole,
     /// Required for `organisation` users, absent for staff.
     #[schema(value_type = Option<String>, format = Uuid)]
@@ -48,6 +55,10 @@ pub struct UserView {
     #[schema(value_type = Option<String>, format = Uuid)]
     pub organisation_id: Option<OrganisationId>,
     pub created_at: DateTime<Utc>,
+    /// False until an invited user sets their password.
+    pub password_set: bool,
+    /// When staff disabled the account (it cannot sign in).
+    pub disabled_at: Option<DateTime<Utc>>,
 }
 
 impl From<User> for UserView {
@@ -59,6 +70,8 @@ impl From<User> for UserView {
             role: u.role,
             organisation_id: u.organisation_id,
             created_at: u.created_at.and_utc(),
+            password_set: u.password_set,
+            disabled_at: u.disabled_at.map(|t| t.and_utc()),
         }
     }
 }
@@ -68,7 +81,9 @@ impl CreateUserBody {
         let mut p = Problems::default();
         let email = p.take("email", EmailAddress::parse(&self.email));
         let name = p.take("name", values::line(&self.name, 200));
-        p.take("password", security::check_password_policy(&self.password));
+        if let Some(password) = &self.password {
+            p.take("password", security::check_password_policy(password));
+        }
         let organisation_id = match (self.role, self.organisation_id) {
             (UserRole::Staff, None) => None,
             (UserRole::Staff, Some(_)) => {
@@ -143,4 +158,92 @@ pub async fn list_users(
         |u| u.id.clone(),
         UserView::from,
     )))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct InvitationView {
+    #[schema(value_type = String, format = Uuid)]
+    pub user_id: UserId,
+    pub email: String,
+    /// The link works once, until then.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Invite a user to set their own password (staff).
+///
+/// Emails them a single-use link, valid for `invitation_days` (7), to set
+/// their password and sign in; a new invitation cancels the previous one.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(
+        ("id" = uuid::Uuid, Path, description = "User"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key (24 h)"),
+    ),
+    responses(
+        (status = 201, body = InvitationView),
+        Unauthenticated, Forbidden, NotFound, Conflict,
+    )
+)]
+#[post("/users/{id}/invitation")]
+pub async fn invite_user(
+    state: web::Data<AppState>,
+    Staff(actor): Staff,
+    key: IdempotencyHeader,
+    id: web::Path<uuid::Uuid>,
+) -> ApiResult<HttpResponse> {
+    let command = Invite {
+        user_id: id.into_inner().into(),
+    };
+    let outcome = state.run_once(&actor, key.0.as_ref(), command).await?;
+    Ok(answer(StatusCode::CREATED, outcome, |i| InvitationView {
+        user_id: i.user_id,
+        email: i.email,
+        expires_at: i.expires_at,
+    }))
+}
+
+/// Disable an account (staff): it cannot sign in, its sessions end at once
+/// and its unused links are cancelled.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "User")),
+    responses(
+        (status = 200, body = UserView),
+        Unauthenticated, Forbidden, NotFound, Conflict,
+    )
+)]
+#[post("/users/{id}/disable")]
+pub async fn disable_user(
+    state: web::Data<AppState>,
+    Staff(actor): Staff,
+    id: web::Path<uuid::Uuid>,
+) -> ApiResult<web::Json<UserView>> {
+    let command = Disable {
+        user_id: id.into_inner().into(),
+    };
+    Ok(web::Json(state.run(&actor, command).await?.into()))
+}
+
+/// Enable a disabled account again (staff).
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "User")),
+    responses(
+        (status = 200, body = UserView),
+        Unauthenticated, Forbidden, NotFound,
+    )
+)]
+#[post("/users/{id}/enable")]
+pub async fn enable_user(
+    state: web::Data<AppState>,
+    Staff(actor): Staff,
+    id: web::Path<uuid::Uuid>,
+) -> ApiResult<web::Json<UserView>> {
+    let command = Enable {
+        user_id: id.into_inner().into(),
+    };
+    Ok(web::Json(state.run(&actor, command).await?.into()))
 }

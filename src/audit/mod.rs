@@ -3,19 +3,21 @@
 
 pub mod store;
 
-pub use store::{log, AuditAction, AuditRow, Subject};
+pub use store::{log, AuditAction, AuditRow, ListFilter, Subject};
 
 use crate::db::DbConnection;
-use crate::ids::{AuditId, ConferenceId};
-use crate::ops::Error;
+use crate::ids::AuditId;
+use crate::ops::{Actor, Error};
 
 /// A page of the audit log, newest first (`limit + 1` rows), optionally of
-/// one conference.
+/// one conference, one action and one person (staff).
 pub fn list(
     conn: &mut DbConnection,
-    conference_id: Option<&ConferenceId>,
+    actor: &Actor,
+    filter: &ListFilter,
     limit: i64,
     cursor: Option<&AuditId>,
 ) -> Result<Vec<AuditRow>, Error> {
-    Ok(store::list(conn, conference_id, limit, cursor)?)
+    actor.require_staff()?;
+    Ok(store::list(conn, filter, limit, cursor)?)
 }

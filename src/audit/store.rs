@@ -17,6 +17,10 @@ text_enum! {
         DelegateSubstituted = "delegate_substituted",
         DelegateCancelled = "delegate_cancelled",
         SubmissionReviewed = "submission_reviewed",
+        /// Staff gave one person a second place at a conference.
+        DuplicateAllowed = "duplicate_allowed",
+        /// Staff recorded more than was due, on purpose.
+        OverpaymentRecorded = "overpayment_recorded",
     }
 }
 
@@ -41,9 +45,18 @@ pub fn record(conn: &mut DbConnection, row: &AuditRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// Which audit entries a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub conference_id: Option<ConferenceId>,
+    pub action: Option<AuditAction>,
+    /// Who acted.
+    pub actor_id: Option<UserId>,
+}
+
 pub fn list(
     conn: &mut DbConnection,
-    conference_id: Option<&ConferenceId>,
+    filter: &ListFilter,
     limit: i64,
     cursor: Option<&AuditId>,
 ) -> QueryResult<Vec<AuditRow>> {
@@ -53,8 +66,14 @@ pub fn list(
         .order(a::id.desc())
         .limit(limit + 1)
         .into_boxed();
-    if let Some(c) = conference_id {
+    if let Some(c) = &filter.conference_id {
         q = q.filter(a::conference_id.eq(c.clone()));
+    }
+    if let Some(action) = filter.action {
+        q = q.filter(a::action.eq(action));
+    }
+    if let Some(actor) = &filter.actor_id {
+        q = q.filter(a::actor_id.eq(actor.clone()));
     }
     if let Some(c) = cursor {
         q = q.filter(a::id.lt(c.clone()));

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::spec::{ConferencePatch, ConferenceSpec};
-use super::store;
+use super::store::{self, Taken};
 use super::Conference;
 use crate::db::{self, DbConnection};
 use crate::deadlines::rules::{self as deadlines, DeadlineKey};
@@ -13,6 +13,7 @@ use crate::ids::ConferenceId;
 use crate::ops::{Command, Ctx, Error};
 use crate::registrations::capacity;
 use crate::values::money::Money;
+use crate::values::Problems;
 
 fn slug_taken(e: diesel::result::Error) -> Error {
     if db::is_unique_violation(&e) {
@@ -54,9 +55,43 @@ impl Command for PatchConference {
     fn apply(self, conn: &mut DbConnection, ctx: &Ctx) -> Result<Conference, Error> {
         ctx.actor.require_staff()?;
         let existing = store::lock_and_get(conn, &self.id)?.ok_or(Error::NotFound)?;
-        let spec = existing.spec.patched(self.patch, &ctx.settings.regions)?;
+        let spec =
+            existing
+                .spec
+                .patched(self.patch, &ctx.settings.regions, ctx.now.date_naive())?;
+        if spec.currency != existing.spec.currency && store::has_registrations(conn, &self.id)? {
+            return Err(Error::Conflict(format!(
+                "The currency cannot change from {} to {}: registrations have been taken in {}.",
+                existing.spec.currency, spec.currency, existing.spec.currency
+            )));
+        }
+        below_taken(&spec, existing.taken)?;
         store::update(conn, &existing, &spec, ctx.now.naive_utc()).map_err(slug_taken)
     }
+}
+
+/// A cap may not fall below what is already sold.
+fn below_taken(spec: &ConferenceSpec, taken: Taken) -> Result<(), Error> {
+    let mut p = Problems::default();
+    if spec.capacity.is_some_and(|cap| cap < taken.places) {
+        p.push(
+            "capacity",
+            format!(
+                "{} places are already taken; the capacity cannot be below that",
+                taken.places
+            ),
+        );
+    }
+    if spec.dinner_capacity.is_some_and(|cap| cap < taken.dinners) {
+        p.push(
+            "dinner_capacity",
+            format!(
+                "{} dinner seats are already taken; the dinner capacity cannot be below that",
+                taken.dinners
+            ),
+        );
+    }
+    Ok(p.into_result()?)
 }
 
 pub fn get(conn: &mut DbConnection, id: &ConferenceId) -> Result<Conference, Error> {

@@ -119,51 +119,147 @@ pub struct ConferenceInput {
     pub cac: CacInput,
 }
 
-/// Body of `PATCH /conferences/{id}`: any subset of the fields; `null`
-/// clears a nullable field.
+/// Body of `PATCH /conferences/{id}`: a JSON merge patch (RFC 7386) of
+/// the conference. A member left out is unchanged; `null` removes an
+/// optional value (a cap, a word limit) and is refused for a required one;
+/// `deadlines` and `cac` merge member by member; `price_tiers` and
+/// `cac.excluded_regions` replace the whole list.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConferencePatch {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub slug: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub venue: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timezone: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub starts_on: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ends_on: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub deadlines: Option<BTreeMap<String, String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub price_tiers: Option<Vec<PriceTierInput>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub slug: Option<Option<String>>,
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub name: Option<Option<String>>,
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub venue: Option<Option<String>>,
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub timezone: Option<Option<String>>,
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub starts_on: Option<Option<String>>,
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub ends_on: Option<Option<String>>,
+    /// Refused (409) once anything has been registered or paid.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub currency: Option<Option<String>>,
+    /// Merged key by key: `{"cac_nominations": "2027-08-08"}` moves one
+    /// deadline and leaves the others.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<BTreeMap<String, Option<String>>>)]
+    pub deadlines: Option<Option<BTreeMap<String, Option<String>>>>,
+    /// Replaces the whole table.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<Vec<PriceTierInput>>)]
+    pub price_tiers: Option<Option<Vec<PriceTierInput>>>,
+    /// Not below the places already taken (422).
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<i64>)]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub capacity: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "nullable")]
+    /// Not below the dinner seats already taken (422).
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<i64>)]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dinner_capacity: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<i64>)]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub motion_word_limit: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<i64>)]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amendment_word_limit: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<i64>)]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_word_limit: Option<Option<i64>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cac: Option<CacInput>,
+    /// Merged member by member.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<CacPatch>)]
+    pub cac: Option<Option<CacPatch>>,
+}
+
+/// The `cac` member of a conference patch.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CacPatch {
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<i64>)]
+    pub vacancies: Option<Option<i64>>,
+    /// Replaces the whole list; `null` empties it.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub excluded_regions: Option<Option<Vec<String>>>,
 }
 
 /// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
@@ -188,8 +284,22 @@ fn count(p: &mut Problems, field: &str, v: Option<i64>, min: i64) -> Option<u32>
     }
 }
 
+/// The earliest a conference may start.
+pub const EARLIEST_START: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
+    Some(d) => d,
+    None => panic!("a valid date"),
+};
+/// How far ahead of today a conference may start, in years.
+pub const YEARS_AHEAD: u32 = 5;
+
 impl ConferenceInput {
-    pub fn parse(self, regions: &[String]) -> Result<ConferenceSpec, Vec<FieldError>> {
+    /// Checks every field and how the dates fit together; `today` bounds
+    /// how far ahead a conference may start.
+    pub fn parse(
+        self,
+        regions: &[String],
+        today: NaiveDate,
+    ) -> Result<ConferenceSpec, Vec<FieldError>> {
         let mut p = Problems::default();
         let slug = p.take("slug", values::slug(&self.slug));
         let name = p.take("name", values::line(&self.name, 200));
@@ -202,13 +312,33 @@ impl ConferenceInput {
                 p.push("ends_on", "must be on or after starts_on");
             }
         }
+        if let Some(s) = starts_on {
+            let latest = today
+                .checked_add_months(chrono::Months::new(12 * YEARS_AHEAD))
+                .unwrap_or(today);
+            if s < EARLIEST_START || s > latest {
+                p.push(
+                    "starts_on",
+                    format!("must be between {EARLIEST_START} and {latest} (at most {YEARS_AHEAD} years ahead)"),
+                );
+            }
+        }
         let currency = p.take("currency", values::currency(&self.currency));
 
         let mut dates = Vec::with_capacity(6);
         for key in DeadlineKey::ALL {
             let field = format!("deadlines.{}", key.as_str());
             match self.deadlines.get(key.as_str()) {
-                Some(v) => dates.extend(p.take(&field, values::date(v))),
+                Some(v) => {
+                    if let Some(date) = p.take(&field, values::date(v)) {
+                        if let (Some(s), Some(e)) = (starts_on, ends_on) {
+                            if let Err(e) = latest_deadline(*key, s, e, date) {
+                                p.push(&field, e);
+                            }
+                        }
+                        dates.push(date);
+                    }
+                }
                 None => p.push(field, "is required"),
             }
         }
@@ -227,6 +357,14 @@ impl ConferenceInput {
                 None => Some(None),
                 Some(u) => p.take(&f("until"), values::date(u)).map(Some),
             };
+            if let (Some(Some(u)), Some(e)) = (until, ends_on) {
+                if u > e {
+                    p.push(
+                        f("until"),
+                        format!("must be on or before the conference's last day ({e})"),
+                    );
+                }
+            }
             let pass_fee = p.take(&f("pass_fee"), Money::parse_non_negative(&t.pass_fee));
             let dinner_fee = p.take(&f("dinner_fee"), Money::parse_non_negative(&t.dinner_fee));
             if let (Some(code), Some(name), Some(until), Some(pass_fee), Some(dinner_fee)) =
@@ -291,6 +429,26 @@ impl ConferenceInput {
     }
 }
 
+/// Every deadline falls on or before the conference's last day, and
+/// registration on or before its first: a deadline (or an extension of it)
+/// after that contradicts the conference.
+pub fn latest_deadline(
+    key: DeadlineKey,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    date: NaiveDate,
+) -> Result<(), String> {
+    match key {
+        DeadlineKey::Registration if date > starts_on => Err(format!(
+            "must be on or before the conference's first day ({starts_on})"
+        )),
+        _ if date > ends_on => Err(format!(
+            "must be on or before the conference's last day ({ends_on})"
+        )),
+        _ => Ok(()),
+    }
+}
+
 impl ConferenceSpec {
     /// The spec as an input body, so a patch can be applied and re-parsed.
     pub fn to_input(&self) -> ConferenceInput {
@@ -327,17 +485,28 @@ impl ConferenceSpec {
         }
     }
 
-    /// Applies a patch and validates the result as a whole.
+    /// Applies a merge patch and validates the result as a whole.
     pub fn patched(
         &self,
         patch: ConferencePatch,
         regions: &[String],
+        today: NaiveDate,
     ) -> Result<ConferenceSpec, Vec<FieldError>> {
         let mut i = self.to_input();
-        macro_rules! set {
-            ($($f:ident),*) => { $( if let Some(v) = patch.$f { i.$f = v; } )* };
+        let mut p = Problems::default();
+        macro_rules! required {
+            ($($f:ident),*) => {$(
+                match patch.$f {
+                    None => {}
+                    Some(None) => p.push(stringify!($f), "is required and cannot be removed"),
+                    Some(Some(v)) => i.$f = v,
+                }
+            )*};
         }
-        set!(
+        macro_rules! optional {
+            ($($f:ident),*) => {$( if let Some(v) = patch.$f { i.$f = v; } )*};
+        }
+        required!(
             slug,
             name,
             venue,
@@ -345,16 +514,43 @@ impl ConferenceSpec {
             starts_on,
             ends_on,
             currency,
-            deadlines,
-            price_tiers,
+            price_tiers
+        );
+        optional!(
             capacity,
             dinner_capacity,
             motion_word_limit,
             amendment_word_limit,
-            policy_word_limit,
-            cac
+            policy_word_limit
         );
-        i.parse(regions)
+        match patch.deadlines {
+            None => {}
+            Some(None) => p.push("deadlines", "is required and cannot be removed"),
+            Some(Some(changes)) => {
+                for (key, date) in changes {
+                    match date {
+                        Some(date) => i.deadlines.insert(key, date),
+                        None => i.deadlines.remove(&key),
+                    };
+                }
+            }
+        }
+        match patch.cac {
+            None => {}
+            Some(None) => p.push("cac", "is required and cannot be removed"),
+            Some(Some(cac)) => {
+                match cac.vacancies {
+                    None => {}
+                    Some(None) => p.push("cac.vacancies", "is required and cannot be removed"),
+                    Some(Some(v)) => i.cac.vacancies = v,
+                }
+                if let Some(regions) = cac.excluded_regions {
+                    i.cac.excluded_regions = regions.unwrap_or_default();
+                }
+            }
+        }
+        p.into_result()?;
+        i.parse(regions, today)
     }
 }
 
@@ -390,16 +586,28 @@ pub mod tests {
         crate::config::Settings::defaults().regions
     }
 
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2016, 5, 1).unwrap()
+    }
+
+    fn patch(v: serde_json::Value) -> ConferencePatch {
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn fields(errors: &[FieldError]) -> Vec<&str> {
+        errors.iter().map(|e| e.field.as_str()).collect()
+    }
+
     #[test]
     fn reference_conference_parses() {
-        let spec = cardiff_input().parse(&regions()).unwrap();
+        let spec = cardiff_input().parse(&regions(), today()).unwrap();
         assert_eq!(
             spec.deadlines.get(DeadlineKey::Motions).to_string(),
             "2016-04-04"
         );
         assert_eq!(spec.prices.tiers().len(), 2);
         assert_eq!(spec.cac_excluded_regions.len(), 2);
-        assert_eq!(spec.to_input().parse(&regions()).unwrap(), spec);
+        assert_eq!(spec.to_input().parse(&regions(), today()).unwrap(), spec);
     }
 
     #[test]
@@ -411,7 +619,7 @@ pub mod tests {
         i.deadlines.remove("motions");
         i.price_tiers[0].pass_fee = "-1".into();
         i.cac.excluded_regions.push("Atlantis".into());
-        let errors = i.parse(&regions()).unwrap_err();
+        let errors = i.parse(&regions(), today()).unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
@@ -428,18 +636,124 @@ pub mod tests {
 
     #[test]
     fn patch_clears_and_revalidates() {
-        let spec = cardiff_input().parse(&regions()).unwrap();
+        let spec = cardiff_input().parse(&regions(), today()).unwrap();
         let patch: ConferencePatch =
             serde_json::from_value(serde_json::json!({"capacity": 500, "motion_word_limit": null}))
                 .unwrap();
-        let patched = spec.patched(patch, &regions()).unwrap();
+        let patched = spec.patched(patch, &regions(), today()).unwrap();
         assert_eq!(patched.capacity, Some(500));
         assert_eq!(patched.motion_word_limit, None);
         let bad: ConferencePatch =
             serde_json::from_value(serde_json::json!({"starts_on": "2016-09-12"})).unwrap();
         assert_eq!(
-            spec.patched(bad, &regions()).unwrap_err()[0].field,
+            spec.patched(bad, &regions(), today()).unwrap_err()[0].field,
             "ends_on"
         );
+    }
+
+    #[test]
+    fn a_patch_is_a_json_merge_patch() {
+        let spec = cardiff_input().parse(&regions(), today()).unwrap();
+        // One deadline moves; the other five stay.
+        let moved = spec
+            .patched(
+                patch(serde_json::json!({"deadlines": {"cac_nominations": "2016-08-08"}})),
+                &regions(),
+                today(),
+            )
+            .unwrap();
+        assert_eq!(
+            moved.deadlines.get(DeadlineKey::CacNominations).to_string(),
+            "2016-08-08"
+        );
+        assert_eq!(
+            moved.deadlines.get(DeadlineKey::Registration),
+            spec.deadlines.get(DeadlineKey::Registration)
+        );
+        // cac merges member by member; a null list empties it.
+        let cac = spec
+            .patched(
+                patch(serde_json::json!({"cac": {"excluded_regions": null}})),
+                &regions(),
+                today(),
+            )
+            .unwrap();
+        assert_eq!(cac.cac_vacancies, 2);
+        assert!(cac.cac_excluded_regions.is_empty());
+        // Arrays replace whole.
+        let tiers = spec
+            .patched(
+                patch(serde_json::json!({"price_tiers": [
+                    {"code": "one", "name": "One", "until": null, "pass_fee": "10", "dinner_fee": "5"}
+                ]})),
+                &regions(),
+                today(),
+            )
+            .unwrap();
+        assert_eq!(tiers.prices.tiers().len(), 1);
+        // null removes an optional value and is refused for a required one.
+        let errors = spec
+            .patched(
+                patch(serde_json::json!({
+                    "name": null, "timezone": null, "currency": null, "price_tiers": null,
+                    "deadlines": {"motions": null}, "cac": {"vacancies": null}
+                })),
+                &regions(),
+                today(),
+            )
+            .unwrap_err();
+        assert_eq!(
+            fields(&errors),
+            [
+                "name",
+                "timezone",
+                "currency",
+                "price_tiers",
+                "cac.vacancies"
+            ]
+        );
+        let removed = spec
+            .patched(
+                patch(serde_json::json!({"deadlines": {"motions": null}})),
+                &regions(),
+                today(),
+            )
+            .unwrap_err();
+        assert_eq!(fields(&removed), ["deadlines.motions"]);
+    }
+
+    #[test]
+    fn dates_fit_the_conference() {
+        let mut i = cardiff_input();
+        i.deadlines
+            .insert("registration".into(), "2016-09-10".into());
+        i.deadlines.insert("amendments".into(), "2016-09-12".into());
+        i.price_tiers[0].until = Some("2016-09-30".into());
+        let errors = i.parse(&regions(), today()).unwrap_err();
+        assert_eq!(
+            fields(&errors),
+            [
+                "deadlines.registration",
+                "deadlines.amendments",
+                "price_tiers[0].until"
+            ]
+        );
+        // Registration may close on the first day; the rest on the last.
+        let mut ok = cardiff_input();
+        ok.deadlines
+            .insert("registration".into(), "2016-09-09".into());
+        ok.deadlines
+            .insert("amendments".into(), "2016-09-11".into());
+        assert!(ok.parse(&regions(), today()).is_ok());
+
+        for starts in ["0001-01-01", "1999-12-31", "2021-05-02"] {
+            let mut far = cardiff_input();
+            far.starts_on = starts.into();
+            far.ends_on = starts.into();
+            assert!(
+                fields(&far.parse(&regions(), today()).unwrap_err()).contains(&"starts_on"),
+                "{starts}"
+            );
+        }
     }
 }

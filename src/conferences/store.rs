@@ -57,8 +57,26 @@ pub struct PriceTierRow {
 pub struct Conference {
     pub id: ConferenceId,
     pub spec: ConferenceSpec,
+    /// Places and dinner seats sold, as the counters stood when read.
+    pub taken: Taken,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+/// Places and dinner seats sold (see `registrations::capacity`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Taken {
+    pub places: u32,
+    pub dinners: u32,
+}
+
+impl Taken {
+    fn from_row(places: i32, dinners: i32) -> Self {
+        Self {
+            places: u32::try_from(places).unwrap_or(0),
+            dinners: u32::try_from(dinners).unwrap_or(0),
+        }
+    }
 }
 
 fn to_i32(v: Option<u32>) -> Option<i32> {
@@ -120,7 +138,7 @@ fn rows(
     (row, tiers)
 }
 
-fn assemble(row: ConferenceRow, tiers: Vec<PriceTierRow>) -> QueryResult<Conference> {
+fn assemble(row: ConferenceRow, tiers: Vec<PriceTierRow>, taken: Taken) -> QueryResult<Conference> {
     let corrupt = |what: &str| {
         diesel::result::Error::DeserializationError(
             format!("conference {} has an invalid {what}", row.id).into(),
@@ -168,6 +186,7 @@ fn assemble(row: ConferenceRow, tiers: Vec<PriceTierRow>) -> QueryResult<Confere
     Ok(Conference {
         id: row.id,
         spec,
+        taken,
         created_at: row.created_at,
         updated_at: row.updated_at,
     })
@@ -194,7 +213,7 @@ pub fn insert(
         .values(&row)
         .execute(conn)?;
     insert_tiers(conn, &tiers)?;
-    assemble(row, tiers)
+    assemble(row, tiers, Taken::default())
 }
 
 /// Replaces a conference's settings and price tiers.
@@ -211,7 +230,7 @@ pub fn update(
     diesel::delete(price_tiers::table.filter(price_tiers::conference_id.eq(&existing.id)))
         .execute(conn)?;
     insert_tiers(conn, &tiers)?;
-    assemble(row, tiers)
+    assemble(row, tiers, existing.taken)
 }
 
 /// Takes the conference's write lock first thing in a transaction: a write
@@ -239,10 +258,14 @@ pub fn exists(conn: &mut DbConnection, id: &ConferenceId) -> QueryResult<bool> {
 }
 
 pub fn get(conn: &mut DbConnection, id: &ConferenceId) -> QueryResult<Option<Conference>> {
-    let Some(row) = conferences::table
+    let Some((row, places, dinners)) = conferences::table
         .find(id)
-        .select(ConferenceRow::as_select())
-        .first(conn)
+        .select((
+            ConferenceRow::as_select(),
+            conferences::places_taken,
+            conferences::dinners_taken,
+        ))
+        .first::<(ConferenceRow, i32, i32)>(conn)
         .optional()?
     else {
         return Ok(None);
@@ -252,7 +275,7 @@ pub fn get(conn: &mut DbConnection, id: &ConferenceId) -> QueryResult<Option<Con
         .order(price_tiers::position.asc())
         .select(PriceTierRow::as_select())
         .load(conn)?;
-    assemble(row, tiers).map(Some)
+    assemble(row, tiers, Taken::from_row(places, dinners)).map(Some)
 }
 
 pub fn list(
@@ -261,25 +284,38 @@ pub fn list(
     cursor: Option<&ConferenceId>,
 ) -> QueryResult<Vec<Conference>> {
     let mut q = conferences::table
-        .select(ConferenceRow::as_select())
+        .select((
+            ConferenceRow::as_select(),
+            conferences::places_taken,
+            conferences::dinners_taken,
+        ))
         .order(conferences::id.desc())
         .limit(limit + 1)
         .into_boxed();
     if let Some(c) = cursor {
         q = q.filter(conferences::id.lt(c.clone()));
     }
-    let rows: Vec<ConferenceRow> = q.load(conn)?;
-    let ids: Vec<&ConferenceId> = rows.iter().map(|r| &r.id).collect();
+    let rows: Vec<(ConferenceRow, i32, i32)> = q.load(conn)?;
+    let ids: Vec<&ConferenceId> = rows.iter().map(|r| &r.0.id).collect();
     let mut tiers: Vec<PriceTierRow> = price_tiers::table
         .filter(price_tiers::conference_id.eq_any(&ids))
         .order((price_tiers::conference_id, price_tiers::position.asc()))
         .select(PriceTierRow::as_select())
         .load(conn)?;
     rows.into_iter()
-        .map(|row| {
+        .map(|(row, places, dinners)| {
             let mine: Vec<PriceTierRow>;
             (mine, tiers) = tiers.drain(..).partition(|t| t.conference_id == row.id);
-            assemble(row, mine)
+            assemble(row, mine, Taken::from_row(places, dinners))
         })
         .collect()
+}
+
+/// Whether anything has been registered (or so paid) for the conference.
+pub fn has_registrations(conn: &mut DbConnection, id: &ConferenceId) -> QueryResult<bool> {
+    use crate::db::schema::registrations;
+    diesel::select(diesel::dsl::exists(
+        registrations::table.filter(registrations::conference_id.eq(id.clone())),
+    ))
+    .get_result(conn)
 }

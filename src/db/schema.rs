@@ -8,6 +8,7 @@ diesel::table! {
         region -> Text,
         contact_email -> Text,
         created_at -> Timestamp,
+        deactivated_at -> Nullable<Timestamp>,
     }
 }
 
@@ -20,6 +21,18 @@ diesel::table! {
         organisation_id -> Nullable<Text>,
         password_hash -> Text,
         created_at -> Timestamp,
+        disabled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    account_tokens (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -118,6 +131,9 @@ diesel::table! {
         cancelled_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        region -> Text,
+        email_key -> Text,
+        duplicate_allowed -> Bool,
     }
 }
 
@@ -191,11 +207,13 @@ diesel::table! {
         submitted_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        candidate_name -> Nullable<Text>,
     }
 }
 
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(price_tiers -> conferences (conference_id));
 diesel::joinable!(registrations -> organisations (organisation_id));
 diesel::joinable!(registrations -> conferences (conference_id));
@@ -203,11 +221,13 @@ diesel::joinable!(delegates -> registrations (registration_id));
 diesel::joinable!(payments -> registrations (registration_id));
 diesel::joinable!(submissions -> organisations (organisation_id));
 diesel::joinable!(submissions -> conferences (conference_id));
+diesel::joinable!(submissions -> delegates (delegate_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     users,
     sessions,
+    account_tokens,
     login_throttle,
     conferences,
     price_tiers,

@@ -4,7 +4,7 @@
 
 /// Defines an enum whose variants are stored and sent as the given texts,
 /// which must be the variants' names in snake case (what serde and the API
-/// document use; a test below checks every enum).
+/// document use; `tests/architecture.rs` checks every enum).
 ///
 /// ```ignore
 /// text_enum! {
@@ -62,6 +62,16 @@ macro_rules! text_enum {
             }
         }
 
+        $crate::db::sql::text_column!($name, |s: &str| $name::parse(s).ok_or(()));
+    };
+}
+
+pub(crate) use text_enum;
+
+/// Maps a type to a `TEXT` column on every backend, through its
+/// `as_str()` and the given parser (`&str -> Result<Self, _>`).
+macro_rules! text_column {
+    ($name:ident, $parse:expr) => {
         impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
         where
             DB: diesel::backend::Backend,
@@ -69,9 +79,8 @@ macro_rules! text_enum {
         {
             fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
                 let s = String::from_sql(bytes)?;
-                Self::parse(&s).ok_or_else(|| {
-                    format!(concat!("unknown ", stringify!($name), " {:?}"), s).into()
-                })
+                ($parse)(&s)
+                    .map_err(|_| format!(concat!("not a ", stringify!($name), ": {:?}"), s).into())
             }
         }
 
@@ -93,35 +102,24 @@ macro_rules! text_enum {
     };
 }
 
-pub(crate) use text_enum;
+pub(crate) use text_column;
 
-#[cfg(test)]
-mod tests {
-    /// Asserts that every value's JSON form is its stored text.
-    fn texts_match<T: serde::Serialize + std::fmt::Display>(all: &[T]) {
-        for v in all {
-            assert_eq!(
-                serde_json::to_value(v).unwrap(),
-                serde_json::Value::String(v.to_string())
-            );
-        }
-    }
+diesel::define_sql_function! {
+    /// SQL `lower`: ASCII case folding on SQLite, full on PostgreSQL.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
 
-    #[test]
-    fn json_and_stored_texts_agree() {
-        use crate::registrations::rules as r;
-        use crate::submissions::rules as s;
-        texts_match(crate::accounts::UserRole::ALL);
-        texts_match(crate::audit::AuditAction::ALL);
-        texts_match(crate::deadlines::rules::DeadlineKey::ALL);
-        texts_match(crate::organisations::OrganisationKind::ALL);
-        texts_match(r::PaymentMethod::ALL);
-        texts_match(r::PaymentChannel::ALL);
-        texts_match(r::PaymentStatus::ALL);
-        texts_match(r::DelegateStatus::ALL);
-        texts_match(s::SubmissionKind::ALL);
-        texts_match(s::SubmissionStatus::ALL);
-        texts_match(s::NomineeKind::ALL);
-        texts_match(s::Timeliness::ALL);
-    }
+/// The escape character of [`contains_pattern`].
+pub const LIKE_ESCAPE: char = '\\';
+
+/// A `LIKE` pattern matching text that contains `needle` (lower-cased, so
+/// compare it with `lower(column)`), its `%`, `_` and `\\` taken literally
+/// when used with `.escape(LIKE_ESCAPE)`.
+pub fn contains_pattern(needle: &str) -> String {
+    let escaped = needle
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
 }

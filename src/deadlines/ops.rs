@@ -7,8 +7,10 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::rules::{self, DeadlineKey, DeadlineOutcome};
-use super::store::{self, ExtensionRow};
+use super::store;
+pub use super::store::ExtensionRow;
 use crate::audit::{self, AuditAction, Subject};
+use crate::conferences::spec::latest_deadline;
 use crate::conferences::{self, Conference};
 use crate::db::DbConnection;
 use crate::ids::{ConferenceId, ExtensionId, OrganisationId};
@@ -84,7 +86,8 @@ impl Command for GrantExtension {
         if !organisations::store::exists(conn, &self.organisation_id)? {
             return Err(Error::validation("organisation_id", "no such organisation"));
         }
-        let own = conference.spec.deadlines.get(self.deadline);
+        let spec = &conference.spec;
+        let own = spec.deadlines.get(self.deadline);
         if self.until <= own {
             return Err(Error::validation(
                 "until",
@@ -94,6 +97,8 @@ impl Command for GrantExtension {
                 ),
             ));
         }
+        latest_deadline(self.deadline, spec.starts_on, spec.ends_on, self.until)
+            .map_err(|e| Error::validation("until", e))?;
         let now = ctx.now.naive_utc();
         let row = ExtensionRow {
             id: ExtensionId::new(),

@@ -7,8 +7,26 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use minijinja::{context, Environment, Value};
 
-use super::outbox::{Attachment, OutgoingEmail};
 use crate::values::money::Money;
+
+/// A file sent with an email (the .ics calendar entry).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub body: String,
+}
+
+/// A rendered email, ready to be written to the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingEmail {
+    pub kind: &'static str,
+    pub recipient: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub attachment: Option<Attachment>,
+}
 
 pub struct ConferenceInfo {
     pub id: String,
@@ -92,6 +110,10 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "submission_receipt.html",
     "submission_decision.txt",
     "submission_decision.html",
+    "invitation.txt",
+    "invitation.html",
+    "password_reset.txt",
+    "password_reset.html",
 );
 
 /// Templates ending in `.html` are autoescaped (minijinja's default rule).
@@ -366,6 +388,50 @@ pub fn submission_decision(
     )
 }
 
+/// Someone a link to set a password is sent to.
+pub struct AccountInfo {
+    pub name: String,
+    pub email: String,
+    /// The organisation an organisation user acts for.
+    pub organisation: Option<String>,
+}
+
+/// A single-use link: where it goes, and until when (already in words).
+pub struct LinkInfo {
+    pub url: String,
+    pub expires: String,
+}
+
+fn account_ctx(a: &AccountInfo) -> Value {
+    context! { name => &a.name, organisation => &a.organisation }
+}
+
+fn link_ctx(l: &LinkInfo) -> Value {
+    context! { url => &l.url, expires => &l.expires }
+}
+
+/// To a new account: a link to set their password and sign in.
+pub fn invitation(a: &AccountInfo, link: &LinkInfo) -> OutgoingEmail {
+    email(
+        "invitation",
+        &a.email,
+        "Your Plenary account: set your password".to_owned(),
+        context! { account => account_ctx(a), link => link_ctx(link) },
+        None,
+    )
+}
+
+/// To someone who asked to reset their password.
+pub fn password_reset(a: &AccountInfo, link: &LinkInfo) -> OutgoingEmail {
+    email(
+        "password_reset",
+        &a.email,
+        "Reset your Plenary password".to_owned(),
+        context! { account => account_ctx(a), link => link_ctx(link) },
+        None,
+    )
+}
+
 fn calendar_attachment(c: &ConferenceInfo, d: &DelegateInfo, stamp: DateTime<Utc>) -> Attachment {
     Attachment {
         filename: "conference.ics".into(),
@@ -612,6 +678,35 @@ mod tests {
             "{}",
             online.text_body
         );
+    }
+
+    #[test]
+    fn account_links_render_without_a_conference() {
+        let a = AccountInfo {
+            name: "Ada <Lovelace>".into(),
+            email: "ada@example.org".into(),
+            organisation: Some("Cardiff Co-operative Party".into()),
+        };
+        let link = LinkInfo {
+            url: "https://conference.example/password/abc".into(),
+            expires: "Friday 6 May 2016 at 12:00 BST".into(),
+        };
+        for e in [invitation(&a, &link), password_reset(&a, &link)] {
+            assert_eq!(e.recipient, "ada@example.org");
+            assert!(e
+                .text_body
+                .contains("https://conference.example/password/abc"));
+            assert!(e.text_body.contains("Friday 6 May 2016"));
+            assert!(
+                e.html_body.contains("Ada &lt;Lovelace&gt;"),
+                "{}",
+                e.html_body
+            );
+            assert!(!e.html_body.contains("<p style=\"color: #666;\"></p>"));
+        }
+        assert!(invitation(&a, &link)
+            .text_body
+            .contains("for Cardiff Co-operative Party"));
     }
 
     #[test]

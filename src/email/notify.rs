@@ -4,10 +4,11 @@
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
 
+use super::messages::OutgoingEmail;
 use super::messages::{
     self, ConferenceInfo, DecisionInfo, DelegateInfo, RegistrationInfo, SubmissionInfo,
 };
-use super::outbox::{self, OutgoingEmail};
+use super::outbox;
 use crate::conferences::Conference;
 use crate::db::DbConnection;
 use crate::organisations::OrganisationRow;

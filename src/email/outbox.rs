@@ -8,27 +8,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::messages::{header_text, Attachment, OutgoingEmail};
 use super::schema::outbox;
 use crate::db::DbConnection;
-
-/// A file sent with an email (the .ics calendar entry).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Attachment {
-    pub filename: String,
-    pub content_type: String,
-    pub body: String,
-}
-
-/// A rendered email, ready to be written to the outbox.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutgoingEmail {
-    pub kind: &'static str,
-    pub recipient: String,
-    pub subject: String,
-    pub text_body: String,
-    pub html_body: String,
-    pub attachment: Option<Attachment>,
-}
 
 /// Where an email is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -145,7 +127,7 @@ pub fn enqueue(
             outbox::id.eq(&id),
             outbox::kind.eq(email.kind),
             outbox::recipient.eq(&email.recipient),
-            outbox::subject.eq(super::messages::header_text(&email.subject)),
+            outbox::subject.eq(header_text(&email.subject)),
             outbox::text_body.eq(&email.text_body),
             outbox::html_body.eq(&email.html_body),
             outbox::attachment_filename.eq(attachment.map(|a| a.filename.as_str())),

@@ -6,7 +6,8 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
 use super::rules::{self as export, ExportRow, ListName, MoneyTotals, COLUMNS};
-use super::store::{self as q, ExportFilter, ExportRecord};
+pub use super::store::ExportFilter;
+use super::store::{self as q, ExportRecord};
 use crate::conferences;
 use crate::db::DbConnection;
 use crate::deadlines::rules as deadlines;
@@ -188,8 +189,12 @@ pub struct Summary {
     pub dietary: Vec<(String, i64)>,
     /// The same over those dining only.
     pub dinner_dietary: Vec<(String, i64)>,
+    /// The conference's currency and the money in it.
     pub currency: String,
     pub money: MoneyTotals,
+    /// The money in every currency registrations were taken in (one, the
+    /// conference's, unless its currency changed before that was refused).
+    pub money_by_currency: Vec<(String, MoneyTotals)>,
 }
 
 /// Active delegates by organisation, region and tier, dinners, dietary
@@ -214,8 +219,15 @@ pub fn summary(
             .map(|(text, _, n)| (text.clone(), *n)),
     );
     let dietary = export::group_dietary(groups.into_iter().map(|(text, _, n)| (text, n)));
-    let mut money = MoneyTotals::default();
-    q::for_each_balance(conn, conference_id, |total, paid| money.add(total, paid))?;
+    let mut by_currency: std::collections::BTreeMap<String, MoneyTotals> =
+        std::collections::BTreeMap::new();
+    q::for_each_balance(conn, conference_id, |currency, total, paid| {
+        by_currency.entry(currency).or_default().add(total, paid)
+    })?;
+    let money = by_currency
+        .get(&conference.spec.currency)
+        .copied()
+        .unwrap_or_default();
     Ok(Summary {
         by_organisation: q::delegates_by_organisation(conn, conference_id)?,
         by_region: q::delegates_by_region(conn, conference_id)?,
@@ -227,6 +239,7 @@ pub fn summary(
         dinner_dietary,
         currency: conference.spec.currency,
         money,
+        money_by_currency: by_currency.into_iter().collect(),
     })
 }
 
@@ -350,11 +363,12 @@ pub fn cac_nominations_csv(
             let c = candidates
                 .iter()
                 .find(|c| Some(&c.delegate_id) == s.delegate_id.as_ref())?;
+            let name = s.candidate_name.clone().unwrap_or_else(|| c.name.clone());
             Some((
-                c.name.clone(),
+                name.clone(),
                 vec![
                     s.reference,
-                    c.name.clone(),
+                    name,
                     c.delegate_id.to_string(),
                     c.organisation_name.clone(),
                     c.region.clone(),

@@ -13,6 +13,7 @@ use crate::db::DbConnection;
 use crate::ids::{ConferenceId, DelegateId, OrganisationId};
 use crate::organisations::OrganisationKind;
 use crate::registrations::rules::{DelegateStatus, PaymentStatus};
+use crate::registrations::store::payment_status_filter;
 use crate::values::money::Money;
 
 /// Which delegates an export lists.
@@ -120,17 +121,7 @@ macro_rules! export_query {
         if let Some(dinner) = filter.dinner {
             q = q.filter(d::dinner.eq(dinner));
         }
-        match filter.payment_status {
-            None => q,
-            Some(PaymentStatus::Unpaid) => q
-                .filter(r::amount_paid_minor.eq(0))
-                .filter(r::total_minor.gt(0)),
-            Some(PaymentStatus::PartPaid) => q
-                .filter(r::amount_paid_minor.gt(0))
-                .filter(r::amount_paid_minor.lt(r::total_minor)),
-            Some(PaymentStatus::Paid) => q.filter(r::amount_paid_minor.eq(r::total_minor)),
-            Some(PaymentStatus::RefundDue) => q.filter(r::amount_paid_minor.gt(r::total_minor)),
-        }
+        payment_status_filter!(q, filter.payment_status)
     }};
 }
 
@@ -225,20 +216,20 @@ pub fn delegates_by_dietary_and_dinner(
         .load(conn)
 }
 
-/// Each registration's (total, amount paid), streamed to `each`.
+/// Each registration's (currency, total, amount paid), streamed to `each`.
 pub fn for_each_balance(
     conn: &mut DbConnection,
     conference_id: &ConferenceId,
-    mut each: impl FnMut(i64, i64),
+    mut each: impl FnMut(String, i64, i64),
 ) -> QueryResult<()> {
     use registrations::dsl as r;
     let rows = r::registrations
         .filter(r::conference_id.eq(conference_id))
-        .select((r::total_minor, r::amount_paid_minor))
-        .load_iter::<(i64, i64), DefaultLoadingMode>(conn)?;
+        .select((r::currency, r::total_minor, r::amount_paid_minor))
+        .load_iter::<(String, i64, i64), DefaultLoadingMode>(conn)?;
     for row in rows {
-        let (total, paid) = row?;
-        each(total, paid);
+        let (currency, total, paid) = row?;
+        each(currency, total, paid);
     }
     Ok(())
 }

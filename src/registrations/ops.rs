@@ -8,7 +8,8 @@ use serde_json::json;
 
 use super::capacity;
 use super::rules::{self, DelegateStatus, NewDelegate, PaymentChannel, PaymentMethod, Person};
-use super::store::{self, DelegateRow, ListFilter, PaymentRow, Registration, RegistrationRow};
+pub use super::store::ListFilter;
+use super::store::{self, DelegateRow, PaymentRow, Registration, RegistrationRow};
 use crate::audit::{self, AuditAction, Subject};
 use crate::conferences::{self, Conference};
 use crate::db::DbConnection;
@@ -18,6 +19,7 @@ use crate::email::notify;
 use crate::ids::{ConferenceId, DelegateId, OrganisationId, PaymentId, RegistrationId};
 use crate::ops::{Actor, Command, Ctx, Error};
 use crate::organisations::{self, OrganisationRow};
+use crate::submissions;
 use crate::values::money::Money;
 
 /// A new, unused booking reference.
@@ -74,6 +76,9 @@ pub struct Register {
     pub delegates: Vec<NewDelegate>,
     /// Staff only: accept after the registration deadline (audited).
     pub late_override: bool,
+    /// Staff only: register a person who already holds a place at the
+    /// conference (audited).
+    pub duplicate_override: bool,
 }
 
 impl Command for Register {
@@ -98,6 +103,9 @@ impl Command for Register {
                 action: "registration",
             },
         )?;
+        let people: Vec<&Person> = self.delegates.iter().map(|d| &d.person).collect();
+        let repeated = repeated_people(conn, &conference.id, &people, None)?;
+        let duplicates = allowed_duplicates(ctx, self.duplicate_override, repeated)?;
         let spec = &conference.spec;
         let tier = spec
             .prices
@@ -139,6 +147,12 @@ impl Command for Register {
                 conference_id: conference.id.clone(),
                 position: i as i32,
                 name: d.person.name,
+                email_key: d.person.email.normalised(),
+                region: d
+                    .person
+                    .region
+                    .map_or_else(|| organisation.region.clone(), |r| r.into_inner()),
+                duplicate_allowed: duplicates.contains(&i),
                 email: d.person.email.into_inner(),
                 dinner: d.dinner,
                 dietary_requirements: d.person.dietary_requirements,
@@ -152,12 +166,112 @@ impl Command for Register {
                 updated_at: ts,
             })
             .collect();
-        store::insert(conn, &row, &delegates)?;
+        store::insert(conn, &row, &delegates).map_err(person_taken)?;
+        if !duplicates.is_empty() {
+            audit::log(
+                conn,
+                &ctx.actor.user_id,
+                AuditAction::DuplicateAllowed,
+                Subject {
+                    conference_id: Some(&conference.id),
+                    organisation_id: Some(&organisation.id),
+                    subject_id: Some(registration_id.as_str()),
+                },
+                json!({"delegates": duplicates.iter().map(|i| delegates[*i].id.clone()).collect::<Vec<_>>()}),
+                ts,
+            )?;
+        }
         let registration = Registration { row, delegates };
         notice(&conference, &organisation, &registration, ts)
             .registered(conn, &ctx.settings.cheque_payee)?;
         capacity::reserve(conn, &conference.id, places, dinners)?;
         Ok(registration)
+    }
+}
+
+/// A person who already holds a place at the conference, found before
+/// anything is written: in the request, or among its active delegates.
+#[derive(Debug)]
+struct Repeated {
+    /// Positions (in the request) of the people who already hold a place.
+    positions: Vec<usize>,
+    detail: String,
+}
+
+/// Finds anyone in `people` who already holds a place at the conference
+/// (the same email, however typed) or who appears twice in the request;
+/// `except` is a place being handed to someone else. The detail names the
+/// person as the request named them and leaves the other registration
+/// unnamed.
+fn repeated_people(
+    conn: &mut DbConnection,
+    conference_id: &ConferenceId,
+    people: &[&Person],
+    except: Option<&DelegateId>,
+) -> Result<Option<Repeated>, Error> {
+    let keys: Vec<String> = people.iter().map(|p| p.email.normalised()).collect();
+    let present = store::people_present(conn, conference_id, &keys, except)?;
+    let mut positions: Vec<usize> = (0..keys.len())
+        .filter(|i| present.iter().any(|(k, _)| *k == keys[*i]))
+        .collect();
+    let mut detail = positions.first().map(|i| {
+        format!(
+            "{} ({}) is already registered for this conference",
+            people[*i].name, people[*i].email
+        )
+    });
+    if let Some((earlier, later)) = rules::repeated_person(people) {
+        positions.push(later);
+        detail.get_or_insert_with(|| {
+            format!(
+                "{} ({}) is named twice in this registration (delegates {} and {})",
+                people[later].name,
+                people[later].email,
+                earlier + 1,
+                later + 1
+            )
+        });
+    }
+    Ok(detail.map(|detail| Repeated { positions, detail }))
+}
+
+/// A person holds one place at a conference unless staff allow a second:
+/// refuses a repeated person, or (staff asking) returns the positions to
+/// mark as allowed duplicates.
+fn allowed_duplicates(
+    ctx: &Ctx,
+    duplicate_override: bool,
+    repeated: Option<Repeated>,
+) -> Result<Vec<usize>, Error> {
+    let Some(repeated) = repeated else {
+        return Ok(Vec::new());
+    };
+    if !duplicate_override {
+        return Err(Error::Conflict(format!(
+            "{}; a person holds one place at a conference{}",
+            repeated.detail,
+            if ctx.actor.is_staff() {
+                " (staff may allow a second with duplicate_override)"
+            } else {
+                ""
+            }
+        )));
+    }
+    if !ctx.actor.is_staff() {
+        return Err(Error::Forbidden("Only staff may register a person twice."));
+    }
+    Ok(repeated.positions)
+}
+
+/// The unique index behind [`repeated_people`], for a race between two
+/// requests that both passed the check.
+fn person_taken(e: diesel::result::Error) -> Error {
+    if crate::db::is_unique_violation(&e) {
+        Error::Conflict(
+            "a delegate of this request is already registered for this conference".into(),
+        )
+    } else {
+        e.into()
     }
 }
 
@@ -169,7 +283,10 @@ pub struct Payment {
 }
 
 /// A payment received against a registration (staff); the organisation's
-/// contact is emailed a receipt.
+/// contact is emailed a receipt. Refused when nothing is due, and above
+/// the balance due unless staff record an overpayment on purpose
+/// (audited). One conditional update takes the payment, so concurrent
+/// payments never pay more than is due.
 #[derive(Debug, Serialize)]
 pub struct RecordPayment {
     pub registration_id: RegistrationId,
@@ -177,6 +294,8 @@ pub struct RecordPayment {
     pub method: PaymentChannel,
     /// Cheque number, transfer reference or payment id.
     pub reference: String,
+    /// More than the balance due, on purpose.
+    pub overpayment: bool,
 }
 
 impl Command for RecordPayment {
@@ -186,19 +305,59 @@ impl Command for RecordPayment {
     fn apply(self, conn: &mut DbConnection, ctx: &Ctx) -> Result<Payment, Error> {
         ctx.actor.require_staff()?;
         let now = ctx.now.naive_utc();
-        store::get(conn, &self.registration_id)?.ok_or(Error::NotFound)?;
+        let before = store::get(conn, &self.registration_id)?.ok_or(Error::NotFound)?;
+        let amount = self.amount.minor();
+        if !store::take_payment(conn, &self.registration_id, amount, self.overpayment, now)? {
+            let r = store::get(conn, &self.registration_id)?.ok_or(Error::NotFound)?;
+            let due = Money::from_minor(r.row.total_minor - r.row.amount_paid_minor);
+            let currency = &r.row.currency;
+            return Err(if due <= Money::ZERO {
+                Error::Conflict(format!(
+                    "Nothing is due on registration {}: the balance is {due} {currency}.",
+                    r.row.reference
+                ))
+            } else {
+                Error::validation(
+                    "amount",
+                    format!(
+                        "is more than the balance due ({due} {currency}); to record an \
+                         overpayment on purpose, set overpayment to true"
+                    ),
+                )
+            });
+        }
+        let over = amount > before.row.total_minor - before.row.amount_paid_minor;
         let row = PaymentRow {
             id: PaymentId::new(),
             registration_id: self.registration_id.clone(),
-            amount_minor: self.amount.minor(),
+            amount_minor: amount,
             method: self.method,
             reference: self.reference,
             recorded_by: ctx.actor.user_id.clone(),
             created_at: now,
         };
         store::insert_payment(conn, &row)?;
-        store::adjust_money(conn, &self.registration_id, 0, self.amount.minor(), now)?;
         let (registration, organisation) = reload(conn, &self.registration_id)?;
+        if over {
+            audit::log(
+                conn,
+                &ctx.actor.user_id,
+                AuditAction::OverpaymentRecorded,
+                Subject {
+                    conference_id: Some(&registration.row.conference_id),
+                    organisation_id: Some(&registration.row.organisation_id),
+                    subject_id: Some(row.id.as_str()),
+                },
+                json!({
+                    "registration_id": registration.row.id,
+                    "amount": self.amount.to_string(),
+                    "balance_after": Money::from_minor(
+                        registration.row.total_minor - registration.row.amount_paid_minor
+                    ).to_string(),
+                }),
+                now,
+            )?;
+        }
         let conference = conferences::ops::get(conn, &registration.row.conference_id)?;
         notice(&conference, &organisation, &registration, now).payment_received(
             conn,
@@ -250,11 +409,15 @@ fn audit_delegate(
 
 /// Another person in a delegate's place: same place, dinner choice and fee.
 /// Organisations may substitute until the day before the conference starts,
-/// staff at any time. Audited; the new delegate is emailed.
+/// staff at any time. The newcomer must not already hold a place (staff
+/// may allow it). Audited; the new delegate is emailed; CAC nominations of
+/// the person who left are withdrawn.
 #[derive(Debug, Serialize)]
 pub struct Substitute {
     pub delegate_id: DelegateId,
     pub person: Person,
+    /// Staff only: the newcomer already holds another place (audited).
+    pub duplicate_override: bool,
 }
 
 impl Command for Substitute {
@@ -273,30 +436,42 @@ impl Command for Substitute {
             )
             .map_err(|e| Error::DeadlinePassed(e.to_string()))?;
         }
-        let now = ctx.now.naive_utc();
-        let p = &self.person;
-        if store::substitute(
-            conn,
-            &d.id,
-            &p.name,
-            p.email.as_str(),
-            &p.dietary_requirements,
-            &p.access_requirements,
-            now,
-        )? == 0
-        {
+        if d.status != DelegateStatus::Active {
             return Err(Error::Conflict("The delegate has been cancelled.".into()));
         }
-        audit_delegate(
-            conn,
-            ctx,
-            AuditAction::DelegateSubstituted,
-            &r,
-            &d,
-            json!({"registration_id": r.row.id}),
-        )?;
+        let repeated = repeated_people(conn, &conference.id, &[&self.person], Some(&d.id))?;
+        let duplicate = !allowed_duplicates(ctx, self.duplicate_override, repeated)?.is_empty();
+        let organisation =
+            organisations::store::get(conn, &r.row.organisation_id)?.ok_or(Error::NotFound)?;
+        let now = ctx.now.naive_utc();
+        let p = &self.person;
+        let email_key = p.email.normalised();
+        let region = p
+            .region
+            .as_ref()
+            .map_or(organisation.region.as_str(), |r| r.as_str());
+        let occupant = store::Occupant {
+            name: &p.name,
+            email: p.email.as_str(),
+            email_key: &email_key,
+            dietary_requirements: &p.dietary_requirements,
+            access_requirements: &p.access_requirements,
+            region,
+            duplicate_allowed: duplicate,
+        };
+        if store::substitute(conn, &d.id, &occupant, now).map_err(person_taken)? == 0 {
+            return Err(Error::Conflict("The delegate has been cancelled.".into()));
+        }
+        let mut detail = json!({"registration_id": r.row.id});
+        if duplicate {
+            detail["duplicate_allowed"] = json!(true);
+        }
+        audit_delegate(conn, ctx, AuditAction::DelegateSubstituted, &r, &d, detail)?;
+        if email_key != d.email_key {
+            submissions::ops::candidate_left(conn, ctx, &conference, &d.id)?;
+        }
         let d = store::get_delegate(conn, &d.id)?.ok_or(Error::NotFound)?;
-        let (registration, organisation) = reload(conn, &r.row.id)?;
+        let registration = store::get(conn, &r.row.id)?.ok_or(Error::NotFound)?;
         notice(&conference, &organisation, &registration, now).substituted(conn, &d)?;
         Ok(d)
     }
@@ -346,6 +521,7 @@ impl Command for Cancel {
             &d,
             json!({"registration_id": r.row.id, "fee": Money::from_minor(d.fee_minor).to_string()}),
         )?;
+        submissions::ops::candidate_left(conn, ctx, &conference, &d.id)?;
         let (registration, organisation) = reload(conn, &r.row.id)?;
         notice(&conference, &organisation, &registration, now).cancelled(conn, &d)?;
         Ok(registration)

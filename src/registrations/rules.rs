@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::conferences::pricing::PriceTier;
 use crate::db::sql::text_enum;
 use crate::values::money::Money;
-use crate::values::{self, EmailAddress, FieldError, Problems};
+use crate::values::{self, EmailAddress, FieldError, Problems, Region};
 
 pub const NAME_MAX_CHARS: usize = 200;
 pub const NOTE_MAX_CHARS: usize = 1000;
@@ -79,6 +79,12 @@ pub struct DelegateInput {
     pub dietary_requirements: String,
     #[serde(default)]
     pub access_requirements: String,
+    /// The member's own region (one of the configured regions), which CAC
+    /// eligibility is judged by; when absent, the registering
+    /// organisation's. Societies, which span regions, should give it.
+    #[serde(default)]
+    #[schema(example = "Wales")]
+    pub region: Option<String>,
 }
 
 /// A delegate's validated details.
@@ -88,6 +94,18 @@ pub struct Person {
     pub email: EmailAddress,
     pub dietary_requirements: String,
     pub access_requirements: String,
+    /// `None`: the registering organisation's region.
+    pub region: Option<Region>,
+}
+
+/// A person's fields as a client sent them.
+#[derive(Debug, Clone, Copy)]
+pub struct PersonFields<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub dietary_requirements: &'a str,
+    pub access_requirements: &'a str,
+    pub region: Option<&'a str>,
 }
 
 /// A validated delegate with the fee fixed at receipt.
@@ -104,26 +122,34 @@ pub struct PricedDelegate {
 pub fn parse_person(
     p: &mut Problems,
     prefix: &str,
-    name: &str,
-    email: &str,
-    dietary: &str,
-    access: &str,
+    fields: PersonFields<'_>,
+    regions: &[String],
 ) -> Option<Person> {
-    let name = p.take(&format!("{prefix}name"), values::line(name, NAME_MAX_CHARS));
-    let email = p.take(&format!("{prefix}email"), EmailAddress::parse(email));
+    let name = p.take(
+        &format!("{prefix}name"),
+        values::line(fields.name, NAME_MAX_CHARS),
+    );
+    let email = p.take(&format!("{prefix}email"), EmailAddress::parse(fields.email));
     let dietary = p.take(
         &format!("{prefix}dietary_requirements"),
-        values::free_text(dietary, NOTE_MAX_CHARS),
+        values::free_text(fields.dietary_requirements, NOTE_MAX_CHARS),
     );
     let access = p.take(
         &format!("{prefix}access_requirements"),
-        values::free_text(access, NOTE_MAX_CHARS),
+        values::free_text(fields.access_requirements, NOTE_MAX_CHARS),
     );
+    let region = match fields.region {
+        None => Some(None),
+        Some(r) => p
+            .take(&format!("{prefix}region"), Region::parse(r, regions))
+            .map(Some),
+    };
     Some(Person {
         name: name?,
         email: email?,
         dietary_requirements: dietary?,
         access_requirements: access?,
+        region: region?,
     })
 }
 
@@ -139,6 +165,7 @@ pub struct NewDelegate {
 pub fn parse_delegates(
     inputs: &[DelegateInput],
     max: usize,
+    regions: &[String],
 ) -> Result<Vec<NewDelegate>, Vec<FieldError>> {
     let mut p = Problems::default();
     if inputs.is_empty() {
@@ -153,14 +180,14 @@ pub fn parse_delegates(
     let mut out = Vec::with_capacity(inputs.len());
     for (i, d) in inputs.iter().enumerate() {
         let prefix = format!("delegates[{i}].");
-        if let Some(person) = parse_person(
-            &mut p,
-            &prefix,
-            &d.name,
-            &d.email,
-            &d.dietary_requirements,
-            &d.access_requirements,
-        ) {
+        let fields = PersonFields {
+            name: &d.name,
+            email: &d.email,
+            dietary_requirements: &d.dietary_requirements,
+            access_requirements: &d.access_requirements,
+            region: d.region.as_deref(),
+        };
+        if let Some(person) = parse_person(&mut p, &prefix, fields, regions) {
             out.push(NewDelegate {
                 person,
                 dinner: d.dinner,
@@ -169,6 +196,19 @@ pub fn parse_delegates(
     }
     p.into_result()?;
     Ok(out)
+}
+
+/// The first person in a list who repeats an earlier one (the same email,
+/// however its case or Unicode form was typed): `(earlier, later)`
+/// positions.
+pub fn repeated_person(people: &[&Person]) -> Option<(usize, usize)> {
+    let keys: Vec<String> = people.iter().map(|p| p.email.normalised()).collect();
+    (1..keys.len()).find_map(|later| {
+        keys[..later]
+            .iter()
+            .position(|k| *k == keys[later])
+            .map(|earlier| (earlier, later))
+    })
 }
 
 /// The fee of one place: the tier's pass fee, plus its dinner fee for a
@@ -226,7 +266,12 @@ mod tests {
             dinner,
             dietary_requirements: String::new(),
             access_requirements: String::new(),
+            region: None,
         }
+    }
+
+    fn regions() -> Vec<String> {
+        vec!["Wales".to_owned(), "West Midlands".to_owned()]
     }
 
     #[test]
@@ -237,6 +282,7 @@ mod tests {
                 delegate("Bob", "bob@example.org", false),
             ],
             50,
+            &regions(),
         )
         .unwrap()
         .into_iter()
@@ -251,7 +297,8 @@ mod tests {
     fn delegates_are_validated_with_field_paths() {
         let mut long = delegate("x", "x@example.org", false);
         long.dietary_requirements = "y".repeat(1001);
-        let errors = parse_delegates(&[delegate("", "nope", false), long], 50).unwrap_err();
+        let errors =
+            parse_delegates(&[delegate("", "nope", false), long], 50, &regions()).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
@@ -261,9 +308,45 @@ mod tests {
                 "delegates[1].dietary_requirements"
             ]
         );
-        assert_eq!(parse_delegates(&[], 50).unwrap_err()[0].field, "delegates");
+        assert_eq!(
+            parse_delegates(&[], 50, &regions()).unwrap_err()[0].field,
+            "delegates"
+        );
         let many = vec![delegate("a", "a@example.org", false); 3];
-        assert!(parse_delegates(&many, 2).is_err());
+        assert!(parse_delegates(&many, 2, &regions()).is_err());
+    }
+
+    #[test]
+    fn a_member_may_give_their_own_region() {
+        let mut d = delegate("Ada", "ada@example.org", false);
+        d.region = Some("West Midlands".into());
+        let parsed = parse_delegates(&[d.clone()], 50, &regions()).unwrap();
+        assert_eq!(
+            parsed[0].person.region.as_ref().unwrap().as_str(),
+            "West Midlands"
+        );
+        d.region = Some("Atlantis".into());
+        let errors = parse_delegates(&[d], 50, &regions()).unwrap_err();
+        assert_eq!(errors[0].field, "delegates[0].region");
+    }
+
+    #[test]
+    fn the_same_person_twice_is_found_however_typed() {
+        let repeat = |emails: &[&str]| {
+            let inputs: Vec<_> = emails.iter().map(|e| delegate("X", e, false)).collect();
+            let parsed = parse_delegates(&inputs, 50, &regions()).unwrap();
+            let people: Vec<&Person> = parsed.iter().map(|d| &d.person).collect();
+            repeated_person(&people)
+        };
+        assert_eq!(repeat(&["a@x.example", "b@x.example"]), None);
+        assert_eq!(
+            repeat(&["a@x.example", "b@x.example", "A@X.example"]),
+            Some((0, 2))
+        );
+        assert_eq!(
+            repeat(&["caf\u{e9}@x.example", "cafe\u{301}@x.example"]),
+            Some((0, 1))
+        );
     }
 
     #[test]

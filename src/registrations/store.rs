@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::rules::{DelegateStatus, PaymentChannel, PaymentMethod, PaymentStatus};
 use crate::db::schema::{delegates, payments, registrations};
+use crate::db::sql::{contains_pattern, lower, LIKE_ESCAPE};
 use crate::db::DbConnection;
 use crate::ids::{ConferenceId, DelegateId, OrganisationId, PaymentId, RegistrationId, UserId};
 
@@ -45,6 +46,14 @@ pub struct DelegateRow {
     pub cancelled_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The member's region (CAC eligibility is judged by it).
+    pub region: String,
+    /// The email as one person's address compares ([`EmailAddress::normalised`]).
+    ///
+    /// [`EmailAddress::normalised`]: crate::values::EmailAddress::normalised
+    pub email_key: String,
+    /// Staff allowed this person a second place at the conference.
+    pub duplicate_allowed: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
@@ -58,6 +67,28 @@ pub struct PaymentRow {
     pub recorded_by: UserId,
     pub created_at: NaiveDateTime,
 }
+
+/// Narrows a boxed query that includes `registrations` to one payment
+/// status: [`PaymentStatus::of`] as SQL, for every list that filters by it.
+macro_rules! payment_status_filter {
+    ($q:expr, $status:expr) => {{
+        use $crate::db::schema::registrations::dsl as r;
+        use $crate::registrations::rules::PaymentStatus;
+        let q = $q;
+        match $status {
+            None => q,
+            Some(PaymentStatus::Unpaid) => q
+                .filter(r::amount_paid_minor.eq(0))
+                .filter(r::total_minor.gt(0)),
+            Some(PaymentStatus::PartPaid) => q
+                .filter(r::amount_paid_minor.gt(0))
+                .filter(r::amount_paid_minor.lt(r::total_minor)),
+            Some(PaymentStatus::Paid) => q.filter(r::amount_paid_minor.eq(r::total_minor)),
+            Some(PaymentStatus::RefundDue) => q.filter(r::amount_paid_minor.gt(r::total_minor)),
+        }
+    }};
+}
+pub(crate) use payment_status_filter;
 
 /// A registration with its delegates in the order given.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -110,6 +141,10 @@ pub fn get(conn: &mut DbConnection, id: &RegistrationId) -> QueryResult<Option<R
 pub struct ListFilter {
     pub organisation_id: Option<OrganisationId>,
     pub payment_status: Option<PaymentStatus>,
+    pub payment_method: Option<PaymentMethod>,
+    /// A booking reference (exactly, any case), or text in a delegate's
+    /// name or email (any case).
+    pub search: Option<String>,
 }
 
 /// A page of a conference's registrations, newest first.
@@ -133,17 +168,28 @@ pub fn list(
     if let Some(c) = cursor {
         q = q.filter(r::id.lt(c.clone()));
     }
-    q = match filter.payment_status {
-        None => q,
-        Some(PaymentStatus::Unpaid) => q
-            .filter(r::amount_paid_minor.eq(0))
-            .filter(r::total_minor.gt(0)),
-        Some(PaymentStatus::PartPaid) => q
-            .filter(r::amount_paid_minor.gt(0))
-            .filter(r::amount_paid_minor.lt(r::total_minor)),
-        Some(PaymentStatus::Paid) => q.filter(r::amount_paid_minor.eq(r::total_minor)),
-        Some(PaymentStatus::RefundDue) => q.filter(r::amount_paid_minor.gt(r::total_minor)),
-    };
+    q = payment_status_filter!(q, filter.payment_status);
+    if let Some(method) = filter.payment_method {
+        q = q.filter(r::payment_method.eq(method));
+    }
+    if let Some(text) = &filter.search {
+        use delegates::dsl as d;
+        let pattern = contains_pattern(text);
+        let people = d::delegates
+            .filter(d::conference_id.eq(conference_id.clone()))
+            .filter(
+                lower(d::name)
+                    .like(pattern.clone())
+                    .escape(LIKE_ESCAPE)
+                    .or(lower(d::email).like(pattern).escape(LIKE_ESCAPE)),
+            )
+            .select(d::registration_id);
+        q = q.filter(
+            r::reference
+                .eq(text.trim().to_uppercase())
+                .or(r::id.eq_any(people)),
+        );
+    }
     let rows: Vec<RegistrationRow> = q.load(conn)?;
     let ids: Vec<&RegistrationId> = rows.iter().map(|r| &r.id).collect();
     let mut all = delegates_of(conn, &ids)?;
@@ -168,14 +214,23 @@ pub fn get_delegate(conn: &mut DbConnection, id: &DelegateId) -> QueryResult<Opt
         .optional()
 }
 
-/// A new person in an existing place (same dinner choice and fee).
+/// The person who now holds a place (same dinner choice and fee).
+#[derive(Debug, Clone)]
+pub struct Occupant<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub email_key: &'a str,
+    pub dietary_requirements: &'a str,
+    pub access_requirements: &'a str,
+    pub region: &'a str,
+    pub duplicate_allowed: bool,
+}
+
+/// Puts a new person in an active delegate's place; 0 when cancelled.
 pub fn substitute(
     conn: &mut DbConnection,
     delegate_id: &DelegateId,
-    name: &str,
-    email: &str,
-    dietary: &str,
-    access: &str,
+    who: &Occupant<'_>,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     use delegates::dsl as d;
@@ -185,13 +240,38 @@ pub fn substitute(
             .filter(d::status.eq(DelegateStatus::Active)),
     )
     .set((
-        d::name.eq(name),
-        d::email.eq(email),
-        d::dietary_requirements.eq(dietary),
-        d::access_requirements.eq(access),
+        d::name.eq(who.name),
+        d::email.eq(who.email),
+        d::email_key.eq(who.email_key),
+        d::dietary_requirements.eq(who.dietary_requirements),
+        d::access_requirements.eq(who.access_requirements),
+        d::region.eq(who.region),
+        d::duplicate_allowed.eq(who.duplicate_allowed),
         d::updated_at.eq(now),
     ))
     .execute(conn)
+}
+
+/// Of the given email keys, those an active delegate of the conference
+/// already holds (counting staff-allowed duplicates), with that
+/// delegate's name, optionally leaving one delegate out.
+pub fn people_present(
+    conn: &mut DbConnection,
+    conference_id: &ConferenceId,
+    email_keys: &[String],
+    except: Option<&DelegateId>,
+) -> QueryResult<Vec<(String, String)>> {
+    use delegates::dsl as d;
+    let mut q = d::delegates
+        .filter(d::conference_id.eq(conference_id.clone()))
+        .filter(d::status.eq(DelegateStatus::Active))
+        .filter(d::email_key.eq_any(email_keys.to_vec()))
+        .select((d::email_key, d::name))
+        .into_boxed();
+    if let Some(id) = except {
+        q = q.filter(d::id.ne(id.clone()));
+    }
+    q.load(conn)
 }
 
 /// Marks an active delegate cancelled; 0 when already cancelled.
@@ -212,6 +292,34 @@ pub fn cancel(
         d::updated_at.eq(now),
     ))
     .execute(conn)
+}
+
+/// Adds a payment to a registration's amount paid if something is due and,
+/// unless `over` is allowed, the payment does not exceed it: one
+/// conditional update, so concurrent payments never pay more than is due.
+/// False when refused.
+pub fn take_payment(
+    conn: &mut DbConnection,
+    registration_id: &RegistrationId,
+    amount_minor: i64,
+    over: bool,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    use registrations::dsl as r;
+    let due = r::total_minor - r::amount_paid_minor;
+    let mut q = diesel::update(r::registrations)
+        .filter(r::id.eq(registration_id.clone()))
+        .filter(due.gt(0))
+        .into_boxed();
+    if !over {
+        q = q.filter((r::total_minor - r::amount_paid_minor).ge(amount_minor));
+    }
+    q.set((
+        r::amount_paid_minor.eq(r::amount_paid_minor + amount_minor),
+        r::updated_at.eq(now),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
 }
 
 /// Changes a registration's total and amount paid by the given amounts.

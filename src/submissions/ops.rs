@@ -187,6 +187,7 @@ impl Command for Submit {
             submitted_by: ctx.actor.user_id.clone(),
             created_at: ts,
             updated_at: ts,
+            candidate_name: candidate.as_ref().map(|c| c.name.clone()),
         };
         store::insert(conn, &row).map_err(|e| {
             if db::is_unique_violation(&e) {
@@ -339,9 +340,10 @@ fn record(
     };
     let organisation =
         organisations::store::get(conn, &row.organisation_id)?.ok_or(Error::NotFound)?;
-    let candidate = match &row.delegate_id {
-        Some(d) => store::candidate(conn, d)?.map(|c| c.name),
-        None => None,
+    let candidate = match (&row.candidate_name, &row.delegate_id) {
+        (Some(name), _) => Some(name.clone()),
+        (None, Some(d)) => store::candidate(conn, d)?.map(|c| c.name),
+        (None, None) => None,
     };
     let motion_reference = match &row.motion_id {
         Some(m) => store::get(conn, m)?.map(|m| m.reference),
@@ -357,6 +359,31 @@ fn record(
     }
     .decided(conn, decision.status)?;
     Ok(row)
+}
+
+/// Why a nomination falls when its candidate gives up their place.
+pub const CANDIDATE_LEFT: &str = "candidate no longer a delegate";
+
+/// A nomination is of a person: when the person holding a place leaves it
+/// (cancelled, or substituted by someone else), every CAC nomination of
+/// them still standing is withdrawn with [`CANDIDATE_LEFT`], audited, and
+/// each nominating organisation is emailed. Runs in the caller's
+/// transaction.
+pub fn candidate_left(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    conference: &Conference,
+    delegate_id: &DelegateId,
+) -> Result<(), Error> {
+    let fell = Decision {
+        status: SubmissionStatus::Withdrawn,
+        reason: Some(CANDIDATE_LEFT.to_owned()),
+        composite: None,
+    };
+    for nomination in store::standing_nominations(conn, delegate_id)? {
+        record(conn, ctx, conference, &nomination, &fell)?;
+    }
+    Ok(())
 }
 
 /// A staff decision on a submission: accepted, ruled out (with a reason),
@@ -438,7 +465,7 @@ impl ListQuery {
             kind: self.kind,
             motion_id: self.motion_id,
             organisation_id: self.organisation_id,
-            status: self.status,
+            statuses: self.status.into_iter().collect(),
             viewer,
         }
     }
@@ -504,9 +531,11 @@ pub struct CacElection {
     pub next_cursor: Option<DelegateId>,
 }
 
-/// CAC candidates with their nominating bodies and the vacancies. Staff see
-/// every nomination; an organisation sees the ones it made. Filters apply
-/// to nominations; pages are of candidates.
+/// The standing CAC candidates (active delegates with nominations
+/// submitted or accepted) with their nominating bodies and the vacancies.
+/// Staff see every nomination; an organisation sees the ones it made. A
+/// `status` filter shows nominations in that status instead; pages are of
+/// candidates.
 pub fn cac_election(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -515,7 +544,10 @@ pub fn cac_election(
     cursor: Option<&DelegateId>,
 ) -> Result<CacElection, Error> {
     let conference = conferences::ops::get(conn, &query.conference_id)?;
-    let filter = query.filter(actor);
+    let mut filter = query.filter(actor);
+    if filter.statuses.is_empty() {
+        filter.statuses = SubmissionStatus::OPEN.to_vec();
+    }
     let ids = store::nominated_candidates(conn, &filter, limit, cursor)?;
     let (ids, next_cursor) = crate::ops::page(ids, limit, DelegateId::clone);
     let mut delegates = store::candidates(conn, &ids)?;

@@ -35,6 +35,8 @@ pub struct SubmissionRow {
     pub submitted_by: UserId,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// CAC nominations: the candidate's name when nominated.
+    pub candidate_name: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &SubmissionRow) -> QueryResult<()> {
@@ -127,7 +129,8 @@ pub struct ListFilter {
     /// Amendments of one motion.
     pub motion_id: Option<SubmissionId>,
     pub organisation_id: Option<OrganisationId>,
-    pub status: Option<SubmissionStatus>,
+    /// Any of these statuses (all when empty).
+    pub statuses: Vec<SubmissionStatus>,
     pub viewer: Viewer,
 }
 
@@ -145,8 +148,8 @@ macro_rules! filtered {
         if let Some(o) = &f.organisation_id {
             q = q.filter(s::organisation_id.eq(o.clone()));
         }
-        if let Some(st) = f.status {
-            q = q.filter(s::status.eq(st));
+        if !f.statuses.is_empty() {
+            q = q.filter(s::status.eq_any(f.statuses.clone()));
         }
         match &f.viewer {
             Viewer::Staff => q,
@@ -180,7 +183,23 @@ pub fn list(
     q.load(conn)
 }
 
-/// A delegate as a CAC candidate: where they are registered and for whom.
+/// A candidate's nominations still standing (submitted or accepted).
+pub fn standing_nominations(
+    conn: &mut DbConnection,
+    delegate_id: &DelegateId,
+) -> QueryResult<Vec<SubmissionRow>> {
+    use submissions::dsl as s;
+    s::submissions
+        .filter(s::delegate_id.eq(delegate_id.clone()))
+        .filter(s::kind.eq(SubmissionKind::CacNomination))
+        .filter(s::status.eq_any(SubmissionStatus::OPEN))
+        .select(SubmissionRow::as_select())
+        .order(s::id.asc())
+        .load(conn)
+}
+
+/// A delegate as a CAC candidate: where they are registered, for whom, and
+/// the member's own region.
 #[derive(Debug, Clone, Queryable)]
 pub struct CandidateRow {
     pub delegate_id: DelegateId,
@@ -210,13 +229,13 @@ pub fn candidates(conn: &mut DbConnection, ids: &[DelegateId]) -> QueryResult<Ve
             delegates::status,
             organisations::id,
             organisations::name,
-            organisations::region,
+            delegates::region,
         ))
         .load(conn)
 }
 
-/// Candidates (delegate ids) with at least one nomination that passes the
-/// filter, newest candidate first, for cursor pagination.
+/// Active delegates with at least one nomination that passes the filter,
+/// newest candidate first, for cursor pagination.
 pub fn nominated_candidates(
     conn: &mut DbConnection,
     filter: &ListFilter,
@@ -224,11 +243,15 @@ pub fn nominated_candidates(
     cursor: Option<&DelegateId>,
 ) -> QueryResult<Vec<DelegateId>> {
     use submissions::dsl as s;
-    let mut q = filtered!(s::submissions.into_boxed(), filter)
-        .select(s::delegate_id.assume_not_null())
-        .distinct()
-        .order(s::delegate_id.desc())
-        .limit(limit + 1);
+    let mut q = filtered!(
+        s::submissions.inner_join(delegates::table).into_boxed(),
+        filter
+    )
+    .filter(delegates::status.eq(DelegateStatus::Active))
+    .select(s::delegate_id.assume_not_null())
+    .distinct()
+    .order(s::delegate_id.desc())
+    .limit(limit + 1);
     if let Some(c) = cursor {
         q = q.filter(s::delegate_id.lt(c.clone()));
     }

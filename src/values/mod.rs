@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use icu_properties::props::{DefaultIgnorableCodePoint, GeneralCategory, GeneralCategoryGroup};
 use icu_properties::{CodePointMapData, CodePointSetData};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use unicode_normalization::UnicodeNormalization;
 
 /// One field-level problem, reported in a 422 `errors` list.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
@@ -60,10 +61,10 @@ impl Problems {
     }
 }
 
-/// An email address the sender can deliver to: a dot-atom local part in
-/// ASCII, `@`, and a domain name with at least one dot, 254 characters at
-/// most. An internationalised domain is kept in its ASCII (punycode) form,
-/// so no relay needs SMTPUTF8 to take it.
+/// An email address the sender can deliver to: a dot-atom local part
+/// (ASCII `atext`, and letters, marks and digits of any script, kept in
+/// NFC), `@`, and a domain name with at least one dot, 254 bytes at most.
+/// An internationalised domain is kept in its ASCII (punycode) form.
 ///
 /// Quoted local parts (`"jo smith"@example.org`) and address literals
 /// (`ada@[127.0.0.1]`) are refused: lettre writes them into the `To`
@@ -91,17 +92,20 @@ impl EmailAddress {
         if domain.starts_with('[') {
             return Err("must name a domain after the @, not an IP address");
         }
+        let local: String = local.nfc().collect();
         if local.len() > 64 {
             return Err("must have at most 64 characters before the @");
         }
         let dot_atom = local.split('.').all(|atom| {
             !atom.is_empty()
-                && atom
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ATEXT_SYMBOLS.contains(c))
+                && atom.chars().all(|c| {
+                    c.is_ascii_alphanumeric()
+                        || ATEXT_SYMBOLS.contains(c)
+                        || (!c.is_ascii() && is_word_char(c))
+                })
         });
         if !dot_atom {
-            return Err("may have before the @ only unaccented letters, digits, \
+            return Err("may have before the @ only letters, digits, \
                         single dots and ! # $ % & ' * + - / = ? ^ _ ` { | } ~");
         }
         let domain = idna::domain_to_ascii_strict(domain)
@@ -111,7 +115,7 @@ impl EmailAddress {
         if local.len() + 1 + domain.len() > 254 {
             return Err("must be at most 254 characters");
         }
-        lettre::Address::new(local, domain)
+        lettre::Address::new(&local, domain)
             .map(Self)
             .map_err(|_| "must be a valid email address")
     }
@@ -121,9 +125,11 @@ impl EmailAddress {
         self.0
     }
 
-    /// Lower-cased form used for account lookups.
+    /// The form that compares one person's address typed two ways as
+    /// equal: Unicode NFC, then lower case. Accounts are looked up by it and
+    /// delegates of one conference are told apart by it.
     pub fn normalised(&self) -> String {
-        self.as_str().to_lowercase()
+        self.as_str().nfc().collect::<String>().to_lowercase()
     }
 
     pub fn as_str(&self) -> &str {
@@ -133,6 +139,19 @@ impl EmailAddress {
     pub fn into_inner(self) -> String {
         self.0.to_string()
     }
+}
+
+/// A letter, mark or digit of any script (a mark for scripts whose
+/// letters take them; NFC has already composed the rest).
+fn is_word_char(c: char) -> bool {
+    let category = CodePointMapData::<GeneralCategory>::new().get(c);
+    [
+        GeneralCategoryGroup::Letter,
+        GeneralCategoryGroup::Mark,
+        GeneralCategoryGroup::Number,
+    ]
+    .iter()
+    .any(|group| group.contains(category))
 }
 
 /// A host name (already checked by IDNA's strict rules) with at least two
@@ -166,7 +185,7 @@ impl<'de> Deserialize<'de> for EmailAddress {
 }
 
 /// A region from the configured list.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Region(String);
 
@@ -310,6 +329,15 @@ mod tests {
             "sec@coop.example"
         );
         assert!(EmailAddress::parse("not-an-email").is_err());
+        // "café" typed precomposed and with a combining accent is one address.
+        assert_eq!(
+            EmailAddress::parse("Caf\u{e9}@example.org")
+                .unwrap()
+                .normalised(),
+            EmailAddress::parse("cafe\u{301}@example.org")
+                .unwrap()
+                .normalised()
+        );
         assert!(EmailAddress::parse("a@b.c\r\nBcc: x@y.z").is_err());
         assert!(EmailAddress::parse("").is_err());
         for ok in [
@@ -319,6 +347,13 @@ mod tests {
         ] {
             assert_eq!(EmailAddress::parse(ok).unwrap().as_str(), ok);
         }
+        assert_eq!(
+            EmailAddress::parse("jose\u{301}@example.org")
+                .unwrap()
+                .as_str(),
+            "jos\u{e9}@example.org",
+            "kept in NFC"
+        );
         assert_eq!(
             EmailAddress::parse("ada@bücher.example").unwrap().as_str(),
             "ada@xn--bcher-kva.example",
@@ -347,7 +382,9 @@ mod tests {
             "ada.@example.org",
             "a..da@example.org",
             "jo smith@example.org",
-            "jöse@example.org",
+            "jo\u{200b}se@example.org",
+            "jo\u{202e}se@example.org",
+            "jo→se@example.org",
             "ada@@example.org",
             "@example.org",
             "ada@",
@@ -386,7 +423,7 @@ mod tests {
         // Mostly what addresses are made of, sometimes what breaks them.
         const LOCAL: &[&str] = &[
             "a", "Z", "q", "0", "7", ".", "-", "_", "+", "'", "!", "#", "$", "%", "&", "*", "/",
-            "=", "?", "^", "`", "{", "|", "}", "~", "jo", "smith",
+            "=", "?", "^", "`", "{", "|", "}", "~", "jo", "smith", "é", "e\u{301}", "中", "δ",
         ];
         const DOMAIN: &[&str] = &[
             "a", "Z", "0", "7", "-", ".", "xn--", "ü", "é", "example", "uk",
@@ -405,7 +442,7 @@ mod tests {
             "[",
             "]",
             "@",
-            "中",
+            "→",
             "\u{200b}",
             "\t",
             "\r\n",

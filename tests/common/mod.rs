@@ -343,8 +343,16 @@ impl TestApp {
                 let email = plenary::values::EmailAddress::parse(&email).unwrap();
                 let role = plenary::accounts::UserRole::parse(&role).unwrap();
                 let org = org.map(|o| plenary::ids::OrganisationId::parse(&o).unwrap());
-                plenary::accounts::ops::create(conn, &email, "Test User", role, org, PASSWORD, now)
-                    .unwrap();
+                plenary::accounts::ops::create(
+                    conn,
+                    &email,
+                    "Test User",
+                    role,
+                    org,
+                    Some(PASSWORD),
+                    now,
+                )
+                .unwrap();
                 Ok(())
             })
             .await
