@@ -36,11 +36,20 @@ pub struct Settings {
     pub password_reset_every_secs: u64,
     pub login_max_failures: u32,
     pub login_lockout_secs: u64,
+    pub log_format: LogFormat,
     pub body_limit_bytes: usize,
     pub json_max_depth: usize,
     pub request_timeout_secs: u64,
     pub max_delegates_per_registration: usize,
     pub regions: Vec<String>,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, thiserror::Error)]
