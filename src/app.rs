@@ -50,6 +50,12 @@ impl Application {
     /// the email sender, which runs as long as the server does.
     pub fn build(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let (pool, backend) = db::connect(&settings.database_url, settings.pool_size)?;
+        // Held while the server lives, so a restore knows not to run.
+        let database_lock = db::backup::sqlite_path(&backend)
+            .map(db::backup::hold)
+            .map(|held| held.map(Arc::new))
+            .transpose()
+            .context("cannot lock the database file")?;
         let listener = TcpListener::bind(settings.listen)
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let port = listener.local_addr()?.port();
@@ -72,7 +78,7 @@ impl Application {
         let app_state = state.clone();
         let timeout = Duration::from_secs(state.settings.request_timeout_secs);
         let server = HttpServer::new(move || {
-            let _ = (&sender_alive, &server_alive);
+            let _ = (&sender_alive, &server_alive, &database_lock);
             crate::api::app(app_state.clone())
         })
         .client_request_timeout(timeout)

@@ -9,8 +9,8 @@ use crate::accounts::ops::{self as accounts, AccountError};
 use crate::accounts::UserRole;
 use crate::app::Application;
 use crate::clock::SystemClock;
-use crate::config::Settings;
-use crate::db;
+use crate::config::{LogFormat, Settings};
+use crate::db::{self, backup};
 use crate::security;
 use crate::values::EmailAddress;
 
@@ -30,7 +30,20 @@ pub enum Command {
     /// Serve the API (the default).
     Serve,
     /// Apply pending database migrations and exit.
-    Migrate,
+    Migrate {
+        /// Say which migrations would run, without running them (exit
+        /// status 1 when some would).
+        #[arg(long)]
+        check: bool,
+    },
+    /// Write a checked copy of the live database to PATH (SQLite: while
+    /// servers run; PostgreSQL: with pg_dump).
+    Backup { path: std::path::PathBuf },
+    /// Put a checked backup back as the database (SQLite, with no server
+    /// running on it).
+    Restore { path: std::path::PathBuf },
+    /// Check a backup file (SQLite) without restoring it.
+    CheckBackup { path: std::path::PathBuf },
     /// Create a staff account.
     CreateStaff {
         #[arg(long)]
@@ -43,14 +56,24 @@ pub enum Command {
     },
 }
 
-pub fn init_tracing() {
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`), as readable
+/// lines or one JSON object per line.
+pub fn init_tracing(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init(),
+        LogFormat::Json => logs
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .try_init(),
+    };
 }
 
 /// Logs to the test harness's captured output (shown for failing tests).
@@ -64,11 +87,46 @@ pub fn init_test_tracing() {
 pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings),
-        Command::Migrate => {
-            let target = db::DatabaseTarget::parse(&settings.database_url)
-                .map_err(|e| anyhow::anyhow!("database_url: {e}"))?;
+        Command::Migrate { check } => {
+            let target = target(&settings)?;
+            if check {
+                let pending = db::pending_migrations(&target)?;
+                if pending.is_empty() {
+                    println!("the database is up to date");
+                    return Ok(());
+                }
+                for m in &pending {
+                    println!("would apply {m}");
+                }
+                bail!("{} migration(s) pending", pending.len());
+            }
             let n = db::migrate(&target)?;
             println!("applied {n} migration(s)");
+            Ok(())
+        }
+        Command::Backup { path } => match target(&settings)? {
+            db::DatabaseTarget::Sqlite(database) => {
+                let checked = backup::backup_sqlite(std::path::Path::new(&database), &path)?;
+                println!("backed up to {}: {checked}", path.display());
+                Ok(())
+            }
+            db::DatabaseTarget::Postgres(url) => backup_postgres(&url, &path),
+        },
+        Command::Restore { path } => match target(&settings)? {
+            db::DatabaseTarget::Sqlite(database) => {
+                let checked = backup::restore_sqlite(&path, std::path::Path::new(&database))?;
+                println!("restored {} into {database}: {checked}", path.display());
+                Ok(())
+            }
+            db::DatabaseTarget::Postgres(_) => bail!(
+                "restore a PostgreSQL backup with pg_restore (see docs/administration.md): \
+                 pg_restore --clean --if-exists --no-owner --dbname=DATABASE_URL {}",
+                path.display()
+            ),
+        },
+        Command::CheckBackup { path } => {
+            let checked = backup::check_sqlite(&path)?;
+            println!("{} is a good backup: {checked}", path.display());
             Ok(())
         }
         Command::CreateStaff {
@@ -106,6 +164,41 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+fn target(settings: &Settings) -> anyhow::Result<db::DatabaseTarget> {
+    db::DatabaseTarget::parse(&settings.database_url)
+        .map_err(|e| anyhow::anyhow!("database_url: {e}"))
+}
+
+/// A PostgreSQL backup: `pg_dump` in its custom format, read back with
+/// `pg_restore --list` before it counts, after checking the database.
+fn backup_postgres(url: &str, path: &std::path::Path) -> anyhow::Result<()> {
+    let checked = backup::check_postgres(url)?;
+    if path.exists() {
+        bail!("{} exists already; choose a new file", path.display());
+    }
+    let dumped = std::process::Command::new("pg_dump")
+        .args(["--format=custom", "--no-owner", "--file"])
+        .arg(path)
+        .arg(url)
+        .status()
+        .context("cannot run pg_dump (install PostgreSQL's client tools)")?;
+    if !dumped.success() {
+        bail!("pg_dump failed ({dumped})");
+    }
+    let listed = std::process::Command::new("pg_restore")
+        .arg("--list")
+        .arg(path)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .context("cannot run pg_restore to check the dump")?;
+    if !listed.success() {
+        let _ = std::fs::remove_file(path);
+        bail!("the dump did not read back ({listed})");
+    }
+    println!("backed up to {}: {checked}", path.display());
+    Ok(())
 }
 
 fn serve(settings: Settings) -> anyhow::Result<()> {

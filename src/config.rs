@@ -41,6 +41,7 @@ pub struct Settings {
     /// Proxies whose `X-Forwarded-For` names the client (addresses or
     /// CIDR networks); none by default.
     pub trusted_proxies: Vec<TrustedProxy>,
+    pub log_format: LogFormat,
     pub body_limit_bytes: usize,
     pub json_max_depth: usize,
     pub request_timeout_secs: u64,
@@ -65,6 +66,14 @@ impl<'de> Deserialize<'de> for TrustedProxy {
                 ))
             })
     }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -1,7 +1,6 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
-    plenary::cli::init_tracing();
     let cli = plenary::cli::Cli::parse();
     let settings = match plenary::config::Settings::load() {
         Ok(s) => s,
@@ -10,6 +9,7 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    plenary::cli::init_tracing(settings.log_format);
     match plenary::cli::run(cli, settings) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

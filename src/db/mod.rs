@@ -1,6 +1,7 @@
 //! Storage: one diesel `MultiConnection` over SQLite and PostgreSQL, chosen
 //! from the `DATABASE_URL` scheme, behind an r2d2 pool.
 
+pub mod backup;
 pub mod schema;
 pub mod sql;
 
@@ -188,18 +189,45 @@ pub enum SetupError {
     Pool(#[from] r2d2::PoolError),
 }
 
-/// Applies pending migrations (and turns on WAL for SQLite).
+/// The key of the PostgreSQL advisory lock that migrations run under, so
+/// that of several instances starting at once one applies them and the
+/// others wait, then find nothing to do (`'plenary'` in ASCII).
+const MIGRATION_LOCK: i64 = 0x0070_6c65_6e61_7279;
+
+/// Applies pending migrations (and turns on WAL for SQLite). Each migration
+/// is one transaction; on PostgreSQL they run under an advisory lock.
 pub fn migrate(target: &DatabaseTarget) -> Result<usize, SetupError> {
     let mut conn = Manager::new(target.clone()).establish()?;
     let applied = match &mut conn {
         DbConnection::Sqlite(c) => {
             c.batch_execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;")?;
-            c.run_pending_migrations(SQLITE_MIGRATIONS)
+            c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len())
         }
-        DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+        DbConnection::Postgres(c) => {
+            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+            let applied = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.len());
+            c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
+            applied
+        }
     }
     .map_err(|e| SetupError::Migrate(e.to_string()))?;
-    Ok(applied.len())
+    Ok(applied)
+}
+
+/// The migrations this build would apply, by name, without applying them.
+pub fn pending_migrations(target: &DatabaseTarget) -> Result<Vec<String>, SetupError> {
+    let mut conn = Manager::new(target.clone()).establish()?;
+    match &mut conn {
+        DbConnection::Sqlite(c) => c
+            .pending_migrations(SQLITE_MIGRATIONS)
+            .map(|ms| ms.iter().map(|m| m.name().to_string()).collect()),
+        DbConnection::Postgres(c) => c
+            .pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|ms| ms.iter().map(|m| m.name().to_string()).collect()),
+    }
+    .map_err(|e| SetupError::Migrate(e.to_string()))
 }
 
 /// Migrates, then builds the pool.
