@@ -60,7 +60,9 @@ impl AppState {
 }
 
 /// Checkpoints SQLite's write-ahead log every second for as long as the
-/// server lives (see [`DbPool::checkpoint`]).
+/// server lives (see [`DbPool::checkpoint`]): copied back without waiting,
+/// or, past half its bound, truncated on the writers' queue, so that the log
+/// shrinks once a long reader ends even if nothing is written after it.
 fn spawn_checkpoints(pool: DbPool, server_alive: std::sync::Weak<()>) {
     if !pool.is_sqlite() {
         return;
@@ -94,7 +96,11 @@ impl Application {
     /// Migrates the database, builds the pool, binds the listener and starts
     /// the email sender, which runs as long as the server does.
     pub fn build(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        let (pool, backend) = db::connect(&settings.database_url, settings.pool_size)?;
+        let (pool, backend) = db::connect(
+            &settings.database_url,
+            settings.pool_size,
+            settings.sqlite_wal_max_bytes,
+        )?;
         let listener = TcpListener::bind(settings.listen)
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let port = listener.local_addr()?.port();

@@ -17,6 +17,7 @@ pub struct Settings {
     pub database_url: String,
     pub listen: SocketAddr,
     pub pool_size: u32,
+    pub sqlite_wal_max_bytes: u64,
     #[serde(default)]
     pub smtp_url: Option<String>,
     pub mail_dir: PathBuf,
@@ -77,6 +78,7 @@ impl Settings {
             .map_err(|e| ConfigError(format!("key `database_url`: {e}")))?;
         let positive = [
             ("pool_size", self.pool_size as u64),
+            ("sqlite_wal_max_bytes", self.sqlite_wal_max_bytes),
             ("email_retry_secs", self.email_retry_secs),
             ("email_max_attempts", self.email_max_attempts as u64),
             ("token_ttl_hours", self.token_ttl_hours as u64),

@@ -11,8 +11,9 @@ pub mod schema;
 pub mod submissions;
 pub mod users;
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
@@ -45,6 +46,8 @@ pub struct DbPool {
     pool: Pool<Manager>,
     /// FIFO, so every writer waits only for those queued before it.
     writers: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// SQLite: keeps the write-ahead log under its bound.
+    wal: Option<Arc<WalBound>>,
 }
 
 impl DbPool {
@@ -60,24 +63,39 @@ impl DbPool {
         self.pool.get_timeout(timeout)
     }
 
-    /// Copies what the SQLite write-ahead log holds back into the database
-    /// file, without waiting for readers or writers (`PASSIVE`). Pooled
-    /// connections never checkpoint on commit (`wal_autocheckpoint = 0`), so
-    /// that work stays off the writers' queue; the server calls this every
-    /// second instead. A no-op on PostgreSQL.
+    /// The periodic checkpoint (the server calls it every second; a no-op
+    /// on PostgreSQL). When the log has grown past half its bound it
+    /// restarts and truncates it on the writers' queue (see
+    /// [`WalBound`]); otherwise it copies what the log holds back into the
+    /// database file without waiting for readers or writers (`PASSIVE`),
+    /// off the queue, so that the next truncation has little left to copy.
     pub fn checkpoint(&self) -> anyhow::Result<()> {
-        if self.is_sqlite() {
-            self.pool
-                .get()?
-                .batch_execute("PRAGMA wal_checkpoint(PASSIVE);")?;
+        let Some(wal) = &self.wal else {
+            return Ok(());
+        };
+        if wal.wants_truncate() {
+            let _turn = self.writers.as_ref().map(|w| w.blocking_lock());
+            let mut conn = self.pool.get()?;
+            wal.truncate(&mut conn)?;
+        } else {
+            let mut conn = self.pool.get()?;
+            wal.passive(&mut conn)?;
         }
         Ok(())
     }
 
+    /// The size of the SQLite write-ahead log file in bytes (0 when there
+    /// is none, and on PostgreSQL).
+    pub fn wal_bytes(&self) -> u64 {
+        self.wal.as_ref().map_or(0, |w| w.bytes())
+    }
+
     /// Runs `f` in a write transaction (see [`write_transaction`]), after
     /// the writers queued before it. The turn is taken before the
-    /// connection, so queued writers never hold pooled connections. Call it
-    /// from a blocking thread (`web::block`, `spawn_blocking`).
+    /// connection, so queued writers never hold pooled connections. On
+    /// SQLite, once the log has grown past half its bound, the writer then
+    /// truncates it before giving up its turn. Call it from a blocking
+    /// thread (`web::block`, `spawn_blocking`).
     pub fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -85,7 +103,117 @@ impl DbPool {
     {
         let _turn = self.writers.as_ref().map(|w| w.blocking_lock());
         let mut conn = self.pool.get()?;
-        write_transaction(&mut conn, f)
+        let result = write_transaction(&mut conn, f);
+        if let Some(wal) = self.wal.as_ref().filter(|w| w.wants_truncate()) {
+            if let Err(e) = wal.truncate(&mut conn) {
+                tracing::warn!(error = %e, "WAL checkpoint failed");
+            }
+        }
+        result
+    }
+}
+
+/// Longest a truncating checkpoint waits for readers of older snapshots.
+const CHECKPOINT_WAIT_MS: u64 = 20;
+/// The connection's usual `busy_timeout`.
+const BUSY_TIMEOUT_MS: u64 = 10_000;
+
+/// Keeps SQLite's write-ahead log under `max_bytes`.
+///
+/// Pooled connections never checkpoint on commit (`wal_autocheckpoint =
+/// 0`). A `PASSIVE` checkpoint cannot restart the log while any reader is
+/// on an older snapshot, which under steady load is nearly always, so the
+/// log would grow for ever. Instead, once the file passes half the bound,
+/// the writer whose turn it is (or the periodic checkpoint, taking a turn)
+/// runs `wal_checkpoint(TRUNCATE)`: no other writer of this process can
+/// commit meanwhile, so it waits only for the readers already running (up
+/// to [`CHECKPOINT_WAIT_MS`]), copies the last frames back and truncates
+/// the file to nothing. A reader that holds its snapshot longer (a CSV
+/// export streaming to a slow client) pins the log until it ends: the
+/// checkpoint then copies what it can, and is tried again after a pause
+/// that doubles with each such failure (100 ms up to 3.2 s), so that a long
+/// reader costs the writers at most [`CHECKPOINT_WAIT_MS`] per attempt.
+/// `journal_size_limit` also caps the file whenever a writer restarts the
+/// log on its own.
+pub struct WalBound {
+    path: PathBuf,
+    max_bytes: u64,
+    /// When a truncation may next be tried, and how many in a row failed.
+    retry: Mutex<(Instant, u32)>,
+}
+
+#[derive(QueryableByName)]
+struct CheckpointOutcome {
+    /// 1 when a reader or another checkpoint was in the way.
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    busy: i32,
+}
+
+impl WalBound {
+    fn new(database: &str, max_bytes: u64) -> Self {
+        Self {
+            path: PathBuf::from(format!("{database}-wal")),
+            max_bytes,
+            retry: Mutex::new((Instant::now(), 0)),
+        }
+    }
+
+    fn bytes(&self) -> u64 {
+        std::fs::metadata(&self.path).map_or(0, |m| m.len())
+    }
+
+    fn wants_truncate(&self) -> bool {
+        self.bytes() > self.max_bytes / 2
+            && Instant::now() >= self.retry.lock().unwrap_or_else(|e| e.into_inner()).0
+    }
+
+    /// `wal_checkpoint(TRUNCATE)`; call it holding the writers' turn.
+    fn truncate(&self, conn: &mut DbConnection) -> QueryResult<()> {
+        let DbConnection::Sqlite(c) = conn else {
+            return Ok(());
+        };
+        let (before, started) = (self.bytes(), Instant::now());
+        c.batch_execute(&format!("PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}"))?;
+        let outcome =
+            diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").get_result::<CheckpointOutcome>(c);
+        c.batch_execute(&format!("PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}"))?;
+        let busy = outcome?.busy != 0;
+        let mut retry = self.retry.lock().unwrap_or_else(|e| e.into_inner());
+        *retry = if busy {
+            let failures = retry.1.saturating_add(1);
+            let pause = Duration::from_millis(100 << failures.min(6).saturating_sub(1));
+            (Instant::now() + pause, failures)
+        } else {
+            (Instant::now(), 0)
+        };
+        tracing::debug!(
+            mode = "truncate",
+            busy,
+            duration_us = started.elapsed().as_micros() as u64,
+            wal_bytes = before,
+            "WAL checkpoint"
+        );
+        Ok(())
+    }
+
+    /// `wal_checkpoint(PASSIVE)`, off the writers' queue.
+    fn passive(&self, conn: &mut DbConnection) -> QueryResult<()> {
+        let DbConnection::Sqlite(c) = conn else {
+            return Ok(());
+        };
+        let (before, started) = (self.bytes(), Instant::now());
+        let busy = diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)")
+            .get_result::<CheckpointOutcome>(c)?
+            .busy
+            != 0;
+        tracing::debug!(
+            mode = "passive",
+            busy,
+            duration_us = started.elapsed().as_micros() as u64,
+            wal_bytes = before,
+            "WAL checkpoint"
+        );
+        Ok(())
     }
 }
 
@@ -168,15 +296,20 @@ impl ManageConnection for Manager {
 
 /// Per-connection SQLite settings; PostgreSQL needs none.
 #[derive(Debug)]
-struct SqlitePragmas;
+struct SqlitePragmas {
+    /// The bound on the write-ahead log (see [`WalBound`]).
+    wal_max_bytes: u64,
+}
 
 impl CustomizeConnection<DbConnection, r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
         if let DbConnection::Sqlite(c) = conn {
-            c.batch_execute(
-                "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
-                 PRAGMA wal_autocheckpoint = 0;",
-            )
+            c.batch_execute(&format!(
+                "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; \
+                 PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; \
+                 PRAGMA journal_size_limit = {};",
+                self.wal_max_bytes
+            ))
             .map_err(r2d2::Error::QueryError)?;
         }
         Ok(())
@@ -209,20 +342,29 @@ pub fn migrate(target: &DatabaseTarget) -> Result<usize, SetupError> {
     Ok(applied.len())
 }
 
-/// Migrates, then builds the pool.
-pub fn connect(url: &str, pool_size: u32) -> Result<(DbPool, DatabaseTarget), SetupError> {
+/// Migrates, then builds the pool. On SQLite the write-ahead log is kept
+/// under `wal_max_bytes` (see [`WalBound`]).
+pub fn connect(
+    url: &str,
+    pool_size: u32,
+    wal_max_bytes: u64,
+) -> Result<(DbPool, DatabaseTarget), SetupError> {
     let target = DatabaseTarget::parse(url).map_err(SetupError::Migrate)?;
     migrate(&target)?;
     let pool = Pool::builder()
         .max_size(pool_size)
         .min_idle(Some(1))
         .connection_timeout(Duration::from_secs(10))
-        .connection_customizer(Box::new(SqlitePragmas))
+        .connection_customizer(Box::new(SqlitePragmas { wal_max_bytes }))
         .build(Manager::new(target.clone()))?;
-    let writers = target
-        .is_sqlite()
-        .then(|| Arc::new(tokio::sync::Mutex::new(())));
-    Ok((DbPool { pool, writers }, target))
+    let (writers, wal) = match &target {
+        DatabaseTarget::Sqlite(path) => (
+            Some(Arc::new(tokio::sync::Mutex::new(()))),
+            Some(Arc::new(WalBound::new(path, wal_max_bytes))),
+        ),
+        DatabaseTarget::Postgres(_) => (None, None),
+    };
+    Ok((DbPool { pool, writers, wal }, target))
 }
 
 /// Runs `f` in a transaction that may write. On SQLite it begins with
