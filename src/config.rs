@@ -24,6 +24,8 @@ pub struct Settings {
     pub mail_from: String,
     pub email_retry_secs: u64,
     pub email_max_attempts: u32,
+    pub email_batch_size: u32,
+    pub email_concurrency: u32,
     pub cheque_payee: String,
     pub token_ttl_hours: u32,
     pub login_max_failures: u32,
@@ -79,6 +81,8 @@ impl Settings {
         let positive = [
             ("pool_size", self.pool_size as u64),
             ("sqlite_wal_max_bytes", self.sqlite_wal_max_bytes),
+            ("email_batch_size", self.email_batch_size as u64),
+            ("email_concurrency", self.email_concurrency as u64),
             ("email_retry_secs", self.email_retry_secs),
             ("email_max_attempts", self.email_max_attempts as u64),
             ("token_ttl_hours", self.token_ttl_hours as u64),

@@ -5,9 +5,10 @@ use chrono::NaiveDateTime;
 use diesel::QueryResult;
 
 use super::messages::{
-    self, ConferenceInfo, DecisionInfo, DelegateInfo, RegistrationInfo, SubmissionInfo,
+    self, ConferenceInfo, DecisionInfo, DelegateInfo, OutgoingEmail, RegistrationInfo,
+    SubmissionInfo,
 };
-use super::outbox::{self, OutgoingEmail};
+use super::outbox;
 use crate::db::conferences::Conference;
 use crate::db::organisations::OrganisationRow;
 use crate::db::registrations::{DelegateRow, Registration};
