@@ -59,16 +59,19 @@ impl AppState {
     }
 }
 
-/// Checkpoints SQLite's write-ahead log every second for as long as the
-/// server lives (see [`DbPool::checkpoint`]): copied back without waiting,
-/// or, past half its bound, truncated on the writers' queue, so that the log
-/// shrinks once a long reader ends even if nothing is written after it.
+/// How often the server checkpoints SQLite's write-ahead log.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+
+/// Checkpoints SQLite's write-ahead log every [`CHECKPOINT_EVERY`] for as
+/// long as the server lives (see [`DbPool::checkpoint`]); running on a
+/// timer, it also shrinks the log once a long reader ends, even if nothing
+/// is written after it.
 fn spawn_checkpoints(pool: DbPool, server_alive: std::sync::Weak<()>) {
     if !pool.is_sqlite() {
         return;
     }
     tokio::spawn(async move {
-        let mut every = tokio::time::interval(Duration::from_secs(1));
+        let mut every = tokio::time::interval(CHECKPOINT_EVERY);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;

@@ -12,6 +12,7 @@ pub mod submissions;
 pub mod users;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -63,23 +64,23 @@ impl DbPool {
         self.pool.get_timeout(timeout)
     }
 
-    /// The periodic checkpoint (the server calls it every second; a no-op
-    /// on PostgreSQL). When the log has grown past half its bound it
-    /// restarts and truncates it on the writers' queue (see
-    /// [`WalBound`]); otherwise it copies what the log holds back into the
-    /// database file without waiting for readers or writers (`PASSIVE`),
-    /// off the queue, so that the next truncation has little left to copy.
+    /// The server's checkpoint, run ten times a second (a no-op on
+    /// PostgreSQL). It copies what the log holds back into the database
+    /// file and syncs it without waiting for readers or writers
+    /// (`PASSIVE`), off the writers' queue; then, if the log holds more
+    /// than half its bound, it takes a writer's turn and restarts it (see
+    /// [`WalBound`]), with only the frames written meanwhile left to copy.
     pub fn checkpoint(&self) -> anyhow::Result<()> {
         let Some(wal) = &self.wal else {
             return Ok(());
         };
-        if wal.wants_truncate() {
+        let mut conn = self.pool.get()?;
+        let Some(frames) = wal.passive(&mut conn)? else {
+            return Ok(());
+        };
+        if wal.frame_bytes * frames > wal.max_bytes / 2 && wal.may_try() && !wal.restarted(frames) {
             let _turn = self.writers.as_ref().map(|w| w.blocking_lock());
-            let mut conn = self.pool.get()?;
-            wal.truncate(&mut conn)?;
-        } else {
-            let mut conn = self.pool.get()?;
-            wal.passive(&mut conn)?;
+            wal.restart(&mut conn)?;
         }
         Ok(())
     }
@@ -93,9 +94,10 @@ impl DbPool {
     /// Runs `f` in a write transaction (see [`write_transaction`]), after
     /// the writers queued before it. The turn is taken before the
     /// connection, so queued writers never hold pooled connections. On
-    /// SQLite, once the log has grown past half its bound, the writer then
-    /// truncates it before giving up its turn. Call it from a blocking
-    /// thread (`web::block`, `spawn_blocking`).
+    /// SQLite a writer that finds the log file past three quarters of its
+    /// bound (the server's checkpoint has not kept up, or a long reader
+    /// pins the log) truncates it before giving up its turn. Call it from a
+    /// blocking thread (`web::block`, `spawn_blocking`).
     pub fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -104,9 +106,11 @@ impl DbPool {
         let _turn = self.writers.as_ref().map(|w| w.blocking_lock());
         let mut conn = self.pool.get()?;
         let result = write_transaction(&mut conn, f);
-        if let Some(wal) = self.wal.as_ref().filter(|w| w.wants_truncate()) {
-            if let Err(e) = wal.truncate(&mut conn) {
-                tracing::warn!(error = %e, "WAL checkpoint failed");
+        if let Some(wal) = &self.wal {
+            if wal.bytes() > wal.max_bytes / 4 * 3 && wal.may_try() {
+                if let Err(e) = wal.restart(&mut conn) {
+                    tracing::warn!(error = %e, "WAL checkpoint failed");
+                }
             }
         }
         result
@@ -123,23 +127,41 @@ const BUSY_TIMEOUT_MS: u64 = 10_000;
 /// Pooled connections never checkpoint on commit (`wal_autocheckpoint =
 /// 0`). A `PASSIVE` checkpoint cannot restart the log while any reader is
 /// on an older snapshot, which under steady load is nearly always, so the
-/// log would grow for ever. Instead, once the file passes half the bound,
-/// the writer whose turn it is (or the periodic checkpoint, taking a turn)
-/// runs `wal_checkpoint(TRUNCATE)`: no other writer of this process can
-/// commit meanwhile, so it waits only for the readers already running (up
-/// to [`CHECKPOINT_WAIT_MS`]), copies the last frames back and truncates
-/// the file to nothing. A reader that holds its snapshot longer (a CSV
-/// export streaming to a slow client) pins the log until it ends: the
-/// checkpoint then copies what it can, and is tried again after a pause
+/// log would grow for ever. Instead, once the log holds more than half the
+/// bound, the server's checkpoint takes a writer's turn and runs
+/// `wal_checkpoint(RESTART)`: no other writer of this process can commit
+/// meanwhile, so it waits only for the readers already running (up to
+/// [`CHECKPOINT_WAIT_MS`]), copies the last frames back and syncs, and the
+/// next writer starts the log again from the beginning of the file. It
+/// runs just after a `PASSIVE` checkpoint has copied and synced the rest off
+/// the queue: syncing is what takes the time. The file is reused rather
+/// than truncated, since freeing and reallocating its blocks costs more
+/// (with online discard, much more), so it stays about half the bound in
+/// size; when it has grown past three quarters of the bound (a long reader
+/// pinned the log, or a checkpoint was slow) it is truncated (`TRUNCATE`)
+/// instead. A reader that holds its snapshot longer
+/// (a CSV export streaming to a slow client) pins the log until it ends:
+/// the checkpoint then copies what it can, and is tried again after a pause
 /// that doubles with each such failure (100 ms up to 3.2 s), so that a long
 /// reader costs the writers at most [`CHECKPOINT_WAIT_MS`] per attempt.
-/// `journal_size_limit` also caps the file whenever a writer restarts the
-/// log on its own.
+/// Past three quarters of the bound, writers truncate it themselves, under
+/// the same pauses, so that one slow checkpoint cannot let it through.
+/// `journal_size_limit` also truncates the file to the bound whenever a
+/// writer restarts the log.
 pub struct WalBound {
     path: PathBuf,
     max_bytes: u64,
-    /// When a truncation may next be tried, and how many in a row failed.
+    /// Bytes a frame takes in the log: a page and its header.
+    frame_bytes: u64,
+    /// When a restart may next be tried, and how many in a row failed.
     retry: Mutex<(Instant, u32)>,
+    /// Held by this process's checkpoint in progress. SQLite lets one
+    /// checkpoint run at a time and fails any other at once, so each skips
+    /// its turn instead while another runs.
+    running: Mutex<()>,
+    /// The frames the log held when it was last restarted: until the next
+    /// write starts it again SQLite still reports them.
+    restarted_at: AtomicU64,
 }
 
 #[derive(QueryableByName)]
@@ -147,37 +169,70 @@ struct CheckpointOutcome {
     /// 1 when a reader or another checkpoint was in the way.
     #[diesel(sql_type = diesel::sql_types::Integer)]
     busy: i32,
+    /// Frames in the log (-1 when another checkpoint was running).
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    log: i32,
+}
+
+#[derive(QueryableByName)]
+struct PageSize {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    page_size: i32,
 }
 
 impl WalBound {
-    fn new(database: &str, max_bytes: u64) -> Self {
+    fn new(database: &str, max_bytes: u64, page_size: u64) -> Self {
         Self {
             path: PathBuf::from(format!("{database}-wal")),
             max_bytes,
+            frame_bytes: page_size + 24,
             retry: Mutex::new((Instant::now(), 0)),
+            running: Mutex::new(()),
+            restarted_at: AtomicU64::new(u64::MAX),
         }
     }
 
+    /// Whether the log holding `frames` is the one last restarted, with
+    /// nothing written since.
+    fn restarted(&self, frames: u64) -> bool {
+        self.restarted_at.load(Ordering::Relaxed) == frames
+    }
+
+    /// The size of the log file.
     fn bytes(&self) -> u64 {
         std::fs::metadata(&self.path).map_or(0, |m| m.len())
     }
 
-    fn wants_truncate(&self) -> bool {
-        self.bytes() > self.max_bytes / 2
-            && Instant::now() >= self.retry.lock().unwrap_or_else(|e| e.into_inner()).0
+    /// Whether the pause after failed restarts is over.
+    fn may_try(&self) -> bool {
+        Instant::now() >= self.retry.lock().unwrap_or_else(|e| e.into_inner()).0
     }
 
-    /// `wal_checkpoint(TRUNCATE)`; call it holding the writers' turn.
-    fn truncate(&self, conn: &mut DbConnection) -> QueryResult<()> {
+    /// `wal_checkpoint(RESTART)`, or `TRUNCATE` when the file is past three
+    /// quarters of the bound; call it holding the writers' turn.
+    fn restart(&self, conn: &mut DbConnection) -> QueryResult<()> {
         let DbConnection::Sqlite(c) = conn else {
             return Ok(());
         };
+        let Ok(_running) = self.running.try_lock() else {
+            return Ok(());
+        };
         let (before, started) = (self.bytes(), Instant::now());
+        let mode = if before > self.max_bytes / 4 * 3 {
+            "truncate"
+        } else {
+            "restart"
+        };
         c.batch_execute(&format!("PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}"))?;
-        let outcome =
-            diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").get_result::<CheckpointOutcome>(c);
+        let outcome = diesel::sql_query(format!("PRAGMA wal_checkpoint({mode})"))
+            .get_result::<CheckpointOutcome>(c);
         c.batch_execute(&format!("PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}"))?;
-        let busy = outcome?.busy != 0;
+        let outcome = outcome?;
+        let busy = outcome.busy != 0;
+        if !busy {
+            self.restarted_at
+                .store(outcome.log.max(0) as u64, Ordering::Relaxed);
+        }
         let mut retry = self.retry.lock().unwrap_or_else(|e| e.into_inner());
         *retry = if busy {
             let failures = retry.1.saturating_add(1);
@@ -187,33 +242,38 @@ impl WalBound {
             (Instant::now(), 0)
         };
         tracing::debug!(
-            mode = "truncate",
+            mode,
             busy,
             duration_us = started.elapsed().as_micros() as u64,
             wal_bytes = before,
+            log_bytes = self.frame_bytes * outcome.log.max(0) as u64,
             "WAL checkpoint"
         );
         Ok(())
     }
 
-    /// `wal_checkpoint(PASSIVE)`, off the writers' queue.
-    fn passive(&self, conn: &mut DbConnection) -> QueryResult<()> {
+    /// `wal_checkpoint(PASSIVE)`, off the writers' queue; returns how many
+    /// frames the log holds, or `None` if another checkpoint was running.
+    fn passive(&self, conn: &mut DbConnection) -> QueryResult<Option<u64>> {
         let DbConnection::Sqlite(c) = conn else {
-            return Ok(());
+            return Ok(None);
+        };
+        let Ok(_running) = self.running.try_lock() else {
+            return Ok(None);
         };
         let (before, started) = (self.bytes(), Instant::now());
-        let busy = diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)")
-            .get_result::<CheckpointOutcome>(c)?
-            .busy
-            != 0;
+        let outcome = diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)")
+            .get_result::<CheckpointOutcome>(c)?;
+        let frames = u64::try_from(outcome.log).ok();
         tracing::debug!(
             mode = "passive",
-            busy,
+            busy = outcome.busy != 0,
             duration_us = started.elapsed().as_micros() as u64,
             wal_bytes = before,
+            log_bytes = frames.map(|f| f * self.frame_bytes),
             "WAL checkpoint"
         );
-        Ok(())
+        Ok(frames)
     }
 }
 
@@ -358,10 +418,19 @@ pub fn connect(
         .connection_customizer(Box::new(SqlitePragmas { wal_max_bytes }))
         .build(Manager::new(target.clone()))?;
     let (writers, wal) = match &target {
-        DatabaseTarget::Sqlite(path) => (
-            Some(Arc::new(tokio::sync::Mutex::new(()))),
-            Some(Arc::new(WalBound::new(path, wal_max_bytes))),
-        ),
+        DatabaseTarget::Sqlite(path) => {
+            let page_size = diesel::sql_query("PRAGMA page_size")
+                .get_result::<PageSize>(&mut pool.get()?)?
+                .page_size;
+            (
+                Some(Arc::new(tokio::sync::Mutex::new(()))),
+                Some(Arc::new(WalBound::new(
+                    path,
+                    wal_max_bytes,
+                    page_size.max(512) as u64,
+                ))),
+            )
+        }
         DatabaseTarget::Postgres(_) => (None, None),
     };
     Ok((DbPool { pool, writers, wal }, target))
