@@ -119,6 +119,9 @@ impl DbPool {
 
 /// Longest a truncating checkpoint waits for readers of older snapshots.
 const CHECKPOINT_WAIT_MS: u64 = 20;
+/// A `PASSIVE` checkpoint slower than this leaves the writers' frames of
+/// meanwhile to the next one before any is taken on the queue.
+const SLOW_PASSIVE: Duration = Duration::from_millis(100);
 /// The connection's usual `busy_timeout`.
 const BUSY_TIMEOUT_MS: u64 = 10_000;
 
@@ -139,13 +142,16 @@ const BUSY_TIMEOUT_MS: u64 = 10_000;
 /// (with online discard, much more), so it stays about half the bound in
 /// size; when it has grown past three quarters of the bound (a long reader
 /// pinned the log, or a checkpoint was slow) it is truncated (`TRUNCATE`)
-/// instead. A reader that holds its snapshot longer
-/// (a CSV export streaming to a slow client) pins the log until it ends:
-/// the checkpoint then copies what it can, and is tried again after a pause
-/// that doubles with each such failure (100 ms up to 3.2 s), so that a long
-/// reader costs the writers at most [`CHECKPOINT_WAIT_MS`] per attempt.
-/// Past three quarters of the bound, writers truncate it themselves, under
-/// the same pauses, so that one slow checkpoint cannot let it through.
+/// instead. A reader that holds its snapshot longer (a CSV export
+/// streaming to a slow client) pins the log until it ends: no checkpoint is taken on the writers' queue while the last `PASSIVE`
+/// one left more than a quarter of the bound uncopied, so such a reader
+/// costs the writers nothing, and once it ends that backlog is copied back
+/// off the queue (over as many passes as it takes for one to be quick)
+/// before the log is restarted. A restart that still finds a
+/// reader in the way is tried again after a pause that doubles with each
+/// such failure (100 ms up to 3.2 s). Past three quarters of the bound,
+/// writers truncate it themselves, under the same conditions, so that one
+/// slow checkpoint cannot let it through.
 /// `journal_size_limit` also truncates the file to the bound whenever a
 /// writer restarts the log.
 pub struct WalBound {
@@ -162,6 +168,9 @@ pub struct WalBound {
     /// The frames the log held when it was last restarted: until the next
     /// write starts it again SQLite still reports them.
     restarted_at: AtomicU64,
+    /// Bytes of log the last `PASSIVE` checkpoint could not copy back (a
+    /// reader's snapshot was in the way).
+    uncopied: AtomicU64,
 }
 
 #[derive(QueryableByName)]
@@ -172,6 +181,9 @@ struct CheckpointOutcome {
     /// Frames in the log (-1 when another checkpoint was running).
     #[diesel(sql_type = diesel::sql_types::Integer)]
     log: i32,
+    /// Frames copied back into the database file.
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    checkpointed: i32,
 }
 
 #[derive(QueryableByName)]
@@ -189,7 +201,18 @@ impl WalBound {
             retry: Mutex::new((Instant::now(), 0)),
             running: Mutex::new(()),
             restarted_at: AtomicU64::new(u64::MAX),
+            uncopied: AtomicU64::new(0),
         }
+    }
+
+    /// Whether a checkpoint on the writers' queue may be tried now: the
+    /// pause after failed ones is over, and the last `PASSIVE` checkpoint
+    /// left little to copy, so that the writers wait for the last frames
+    /// only. After a long reader, the log it pinned is copied back off the
+    /// queue first.
+    fn may_try(&self) -> bool {
+        self.uncopied.load(Ordering::Relaxed) <= self.max_bytes / 4
+            && Instant::now() >= self.retry.lock().unwrap_or_else(|e| e.into_inner()).0
     }
 
     /// Whether the log holding `frames` is the one last restarted, with
@@ -201,11 +224,6 @@ impl WalBound {
     /// The size of the log file.
     fn bytes(&self) -> u64 {
         std::fs::metadata(&self.path).map_or(0, |m| m.len())
-    }
-
-    /// Whether the pause after failed restarts is over.
-    fn may_try(&self) -> bool {
-        Instant::now() >= self.retry.lock().unwrap_or_else(|e| e.into_inner()).0
     }
 
     /// `wal_checkpoint(RESTART)`, or `TRUNCATE` when the file is past three
@@ -265,6 +283,16 @@ impl WalBound {
         let outcome = diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)")
             .get_result::<CheckpointOutcome>(c)?;
         let frames = u64::try_from(outcome.log).ok();
+        if let (Some(log), Ok(copied)) = (frames, u64::try_from(outcome.checkpointed)) {
+            // A slow pass had much to copy, and writers went on meanwhile:
+            // what they wrote is still to copy, so count it as behind.
+            let uncopied = if started.elapsed() > SLOW_PASSIVE {
+                u64::MAX
+            } else {
+                log.saturating_sub(copied) * self.frame_bytes
+            };
+            self.uncopied.store(uncopied, Ordering::Relaxed);
+        }
         tracing::debug!(
             mode = "passive",
             busy = outcome.busy != 0,
