@@ -405,19 +405,27 @@ async fn concurrent_senders_deliver_each_email_once(b: Backend) {
 async fn an_expired_lease_is_taken_over(b: Backend) {
     let smtp = SmtpServer::start().await;
     let app = smtp_app(b, smtp.url(), |_| {}).await;
-    let id = enqueue(&app, plain("ada@example.org", "Stranded"), None).await;
-    // A sender claims the row and dies before recording anything.
+    // A sender claims the row and dies before recording anything (in the
+    // transaction that queues it, so that the application's own sender
+    // cannot take it first).
     let now = app.clock_now().naive_utc();
-    let claimed = app
+    let (id, claimed) = app
         .state
         .tx(move |conn| {
-            Ok(outbox::claim_due(
+            let id = outbox::enqueue(
+                conn,
+                &plain("ada@example.org", "Stranded"),
+                outbox::Links::default(),
+                now,
+            )?;
+            let claimed = outbox::claim_due(
                 conn,
                 "dead-sender",
                 now,
                 now + chrono::Duration::seconds(120),
                 10,
-            )?)
+            )?;
+            Ok((id, claimed))
         })
         .await
         .unwrap();
