@@ -31,9 +31,10 @@
 //!   sizes and the outbox backlog, then the same while the outbox drains
 //!   (for at most `--drain-secs`, default 900), the server's WAL
 //!   checkpoints (from its debug log) and the latency of the registrations
-//!   that overlapped one. `--export-during` starts a CSV download of the
-//!   whole delegate list at that many registrations, read slowly (64 KiB
-//!   every 50 ms), to show what a long reader does to the WAL.
+//!   that overlapped one. `--reader-during N` holds a read transaction on
+//!   the database from N registrations for `--reader-secs` (10), as a CSV
+//!   export streaming to a slow client holds its snapshot, to show what a
+//!   long reader does to the WAL.
 //! - `--scenario emails --emails 20000`: that many emails (a confirmation
 //!   and a summary per registration) written into the outbox while the
 //!   server is stopped, then the server restarted and timed until the
@@ -59,7 +60,8 @@ struct Options {
     scenarios: Vec<String>,
     soak: usize,
     drain_secs: u64,
-    export_during: Option<usize>,
+    reader_during: Option<usize>,
+    reader_secs: u64,
     emails: usize,
 }
 
@@ -73,7 +75,8 @@ fn options() -> Options {
         scenarios: vec!["quotes".into(), "registrations".into()],
         soak: 100_000,
         drain_secs: 900,
-        export_during: None,
+        reader_during: None,
+        reader_secs: 10,
         emails: 20_000,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -99,7 +102,8 @@ fn options() -> Options {
             "--scenario" => o.scenarios = value.split(',').map(str::to_owned).collect(),
             "--soak" => o.soak = value.parse().expect("--soak"),
             "--drain-secs" => o.drain_secs = value.parse().expect("--drain-secs"),
-            "--export-during" => o.export_during = Some(value.parse().expect("--export-during")),
+            "--reader-during" => o.reader_during = Some(value.parse().expect("--reader-during")),
+            "--reader-secs" => o.reader_secs = value.parse().expect("--reader-secs"),
             "--emails" => o.emails = value.parse().expect("--emails"),
             // `cargo bench` passes `--bench`; ignore what is not ours.
             _ => {
@@ -634,32 +638,22 @@ fn epoch_us() -> i64 {
     chrono::Utc::now().timestamp_micros()
 }
 
-/// Reads a CSV export of every delegate slowly (64 KiB every 50 ms),
-/// holding the server's read snapshot for as long as it takes.
-async fn slow_export(base: String, setup: Arc<Setup>, started_at: usize) {
+/// Holds a read transaction on the database for `secs` seconds, as a CSV
+/// export streaming to a slow client holds its snapshot.
+async fn hold_reader(url: String, secs: u64) {
+    use diesel::connection::SimpleConnection;
     let t = Instant::now();
-    let mut res = reqwest::Client::new()
-        .get(format!(
-            "{base}/api/v1/conferences/{}/delegates.csv",
-            setup.conference
-        ))
-        .bearer_auth(&setup.token)
-        .send()
-        .await
-        .unwrap();
-    let (mut bytes, mut since_pause) = (0usize, 0usize);
-    while let Ok(Some(chunk)) = res.chunk().await {
-        let n = chunk.len();
-        bytes += n;
-        since_pause += n;
-        if since_pause >= 65_536 {
-            since_pause = 0;
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
+    tokio::task::spawn_blocking(move || {
+        let mut conn = open_db(&url);
+        conn.batch_execute("BEGIN; SELECT count(*) FROM delegates;")
+            .unwrap();
+        std::thread::sleep(Duration::from_secs(secs));
+        conn.batch_execute("COMMIT").unwrap();
+    })
+    .await
+    .unwrap();
     eprintln!(
-        "slow export started at {started_at} registrations: {:.1} MiB in {:.1} s",
-        mib(bytes as u64),
+        "held a read transaction for {:.1} s",
         t.elapsed().as_secs_f64()
     );
 }
@@ -726,13 +720,14 @@ async fn soak(server: &Server, setup: &Arc<Setup>, o: &Options) {
             }
         }));
     }
-    if let Some(at) = o.export_during {
-        let (done, base, setup) = (done.clone(), server.base.clone(), setup.clone());
+    if let Some(at) = o.reader_during {
+        let (done, url, secs) = (done.clone(), server.url.clone(), o.reader_secs);
         tasks.push(tokio::spawn(async move {
             while done.load(std::sync::atomic::Ordering::Relaxed) < at {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
-            slow_export(base, setup, at).await;
+            eprintln!("holding a read transaction from {at} registrations");
+            hold_reader(url, secs).await;
         }));
     }
 
