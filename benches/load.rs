@@ -10,6 +10,8 @@
 //!   cargo bench --bench load -- --backend both --bulk 100000 --scenario exports
 //! ```
 //!
+//! `BENCH_SERVER_BIN=path` runs that server binary instead of this build's.
+//!
 //! Options: `--backend sqlite|postgres|both`, `--clients 1,8,32`,
 //! `--seconds 10`, `--seed N` (registrations made through the API before
 //! measuring, to show the cost does not grow with the number already
@@ -20,12 +22,34 @@
 //! and one XLSX download of every delegate: the p50 column is that
 //! download's time, the peak RSS column the server's peak during that
 //! download alone, and for any scenario after it, the peak since).
+//!
+//! Two more scenarios run on their own:
+//!
+//! - `--scenario soak --soak 100000`: that many single-delegate
+//!   registrations at full speed with the largest `--clients` count,
+//!   printing for each 10,000 the rate, latency, WAL and database file
+//!   sizes and the outbox backlog, then the same while the outbox drains
+//!   (for at most `--drain-secs`, default 900), the server's WAL
+//!   checkpoints (from its debug log) and the latency of the registrations
+//!   that overlapped one. `--reader-during N` holds a read transaction on
+//!   the database from N registrations for `--reader-secs` (10), as a CSV
+//!   export streaming to a slow client holds its snapshot, to show what a
+//!   long reader does to the WAL.
+//! - `--scenario emails --emails 20000`: that many emails (a confirmation
+//!   and a summary per registration) written into the outbox while the
+//!   server is stopped, then the server restarted and timed until the
+//!   outbox is empty, once writing `.eml` files and once to a local SMTP
+//!   server (`tests/common/smtp.rs`) in the bench process.
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+
+#[allow(dead_code)]
+#[path = "../tests/common/smtp.rs"]
+mod smtp;
 
 struct Options {
     backends: Vec<String>,
@@ -34,6 +58,11 @@ struct Options {
     seed: usize,
     bulk: usize,
     scenarios: Vec<String>,
+    soak: usize,
+    drain_secs: u64,
+    reader_during: Option<usize>,
+    reader_secs: u64,
+    emails: usize,
 }
 
 fn options() -> Options {
@@ -44,6 +73,11 @@ fn options() -> Options {
         seed: 0,
         bulk: 0,
         scenarios: vec!["quotes".into(), "registrations".into()],
+        soak: 100_000,
+        drain_secs: 900,
+        reader_during: None,
+        reader_secs: 10,
+        emails: 20_000,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -66,6 +100,11 @@ fn options() -> Options {
             "--seed" => o.seed = value.parse().expect("--seed"),
             "--bulk" => o.bulk = value.parse().expect("--bulk"),
             "--scenario" => o.scenarios = value.split(',').map(str::to_owned).collect(),
+            "--soak" => o.soak = value.parse().expect("--soak"),
+            "--drain-secs" => o.drain_secs = value.parse().expect("--drain-secs"),
+            "--reader-during" => o.reader_during = Some(value.parse().expect("--reader-during")),
+            "--reader-secs" => o.reader_secs = value.parse().expect("--reader-secs"),
+            "--emails" => o.emails = value.parse().expect("--emails"),
             // `cargo bench` passes `--bench`; ignore what is not ours.
             _ => {
                 i += 1;
@@ -84,6 +123,8 @@ struct Server {
     port: u16,
     dir: tempfile::TempDir,
     drop_db: Option<(String, String)>,
+    /// Extra environment of the next (re)start, e.g. `PLENARY_SMTP_URL`.
+    env: Vec<(String, String)>,
 }
 
 impl Drop for Server {
@@ -106,14 +147,37 @@ impl Server {
     /// A fresh server process on the same database, so that its memory
     /// shows only what comes after.
     async fn restart(&mut self) {
+        self.stop();
+        self.spawn();
+        wait_ready(&self.base).await;
+    }
+
+    fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        self.child = command(&self.url, self.port, self.dir.path())
-            .arg("serve")
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        wait_ready(&self.base).await;
+    }
+
+    /// Starts the server process again, without waiting for it to be ready.
+    fn spawn(&mut self) {
+        self.child = serve(&self.url, self.port, self.dir.path(), &self.env);
+    }
+
+    fn log_path(&self) -> std::path::PathBuf {
+        self.dir.path().join("server.log")
+    }
+
+    fn db_path(&self) -> Option<std::path::PathBuf> {
+        self.url
+            .strip_prefix("sqlite://")
+            .map(std::path::PathBuf::from)
+    }
+
+    /// Sizes of the SQLite database file and its write-ahead log, in bytes.
+    fn file_sizes(&self) -> Option<(u64, u64)> {
+        let db = self.db_path()?;
+        let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        let wal = std::path::PathBuf::from(format!("{}-wal", db.display()));
+        Some((size(&db), size(&wal)))
     }
 
     /// Starts the peak RSS (`VmHWM`) again from the current RSS.
@@ -182,11 +246,7 @@ async fn start(backend: &str) -> Server {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let child = command(&url, port, dir.path())
-        .arg("serve")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let child = serve(&url, port, dir.path(), &[]);
     let base = format!("http://127.0.0.1:{port}");
     wait_ready(&base).await;
     Server {
@@ -196,12 +256,36 @@ async fn start(backend: &str) -> Server {
         port,
         dir,
         drop_db,
+        env: Vec::new(),
     }
+}
+
+/// `plenary serve` for a bench server, with `env` added, its log (warnings,
+/// and the database layer's debug lines: WAL checkpoints) in
+/// `server.log` in its folder.
+fn serve(url: &str, port: u16, dir: &std::path::Path, env: &[(String, String)]) -> Child {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("server.log"))
+        .unwrap();
+    command(url, port, dir)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .env("RUST_LOG", "warn,plenary::db=debug")
+        .arg("serve")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap()
 }
 
 /// `plenary` with a bench server's database, address and mail folder.
 fn command(url: &str, port: u16, dir: &std::path::Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_plenary"));
+    // BENCH_SERVER_BIN runs another build (say, the one before a change) under
+    // the same load.
+    let bin =
+        std::env::var("BENCH_SERVER_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_plenary").into());
+    let mut c = Command::new(bin);
     c.env("DATABASE_URL", url)
         .env("PLENARY_LISTEN", format!("127.0.0.1:{port}"))
         .env("PLENARY_MAIL_DIR", dir.join("mail"))
@@ -491,6 +575,400 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
     sorted[i] as f64 / 1000.0
 }
 
+/// Emails not yet settled (pending or being sent), read straight from the
+/// database.
+fn backlog(conn: &mut plenary::db::DbConnection) -> i64 {
+    use diesel::prelude::*;
+    use plenary::email::schema::outbox;
+    outbox::table
+        .filter(outbox::status.eq_any(["pending", "sending"]))
+        .count()
+        .get_result(conn)
+        .unwrap_or(-1)
+}
+
+fn open_db(url: &str) -> plenary::db::DbConnection {
+    use diesel::connection::SimpleConnection;
+    let target = plenary::db::DatabaseTarget::parse(url).unwrap();
+    let mut conn = plenary::db::Manager::new(target).establish().unwrap();
+    if let plenary::db::DbConnection::Sqlite(c) = &mut conn {
+        c.batch_execute("PRAGMA busy_timeout = 10000").unwrap();
+    }
+    conn
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / 1_048_576.0
+}
+
+/// One WAL checkpoint the server logged: when it ended and how long it
+/// took.
+struct Checkpoint {
+    end_us: i64,
+    duration_us: i64,
+    mode: String,
+    busy: bool,
+}
+
+/// The checkpoints in the server's debug log (`plenary::db` lines with a
+/// `duration_us` field).
+fn checkpoints(log: &std::path::Path) -> Vec<Checkpoint> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    text.lines()
+        .filter(|l| l.contains("plenary::db") && l.contains("duration_us="))
+        .filter_map(|l| {
+            let stamp = l.split_whitespace().next()?;
+            let end = chrono::DateTime::parse_from_rfc3339(stamp).ok()?;
+            let field = |name: &str| {
+                l.split_whitespace()
+                    .find_map(|w| w.strip_prefix(&format!("{name}=")))
+                    .map(|v| v.trim_matches('"').to_owned())
+            };
+            Some(Checkpoint {
+                end_us: end.timestamp_micros(),
+                duration_us: field("duration_us")?.parse().ok()?,
+                mode: field("mode").unwrap_or_default(),
+                busy: field("busy").is_some_and(|b| b == "true"),
+            })
+        })
+        .collect()
+}
+
+fn epoch_us() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
+/// Holds a read transaction on the database for `secs` seconds, as a CSV
+/// export streaming to a slow client holds its snapshot.
+async fn hold_reader(url: String, secs: u64) {
+    use diesel::connection::SimpleConnection;
+    let t = Instant::now();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = open_db(&url);
+        conn.batch_execute("BEGIN; SELECT count(*) FROM delegates;")
+            .unwrap();
+        std::thread::sleep(Duration::from_secs(secs));
+        conn.batch_execute("COMMIT").unwrap();
+    })
+    .await
+    .unwrap();
+    eprintln!(
+        "held a read transaction for {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+}
+
+/// One request of the soak: when it started (µs since the epoch) and how
+/// long it took (µs).
+type Timing = (i64, u64);
+
+/// `--scenario soak`: see the module documentation.
+async fn soak(server: &Server, setup: &Arc<Setup>, o: &Options) {
+    const BLOCK: usize = 10_000;
+    let n = o.soak;
+    let clients = o.clients.iter().copied().max().unwrap_or(32);
+    let blocks = n.div_ceil(BLOCK);
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .build()
+        .unwrap();
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let timings: Arc<Vec<std::sync::Mutex<Vec<Timing>>>> =
+        Arc::new((0..blocks).map(|_| Default::default()).collect());
+    let block_ends: Arc<std::sync::Mutex<Vec<(usize, Instant)>>> = Default::default();
+    let failed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let (client, setup, next, done) =
+            (client.clone(), setup.clone(), next.clone(), done.clone());
+        let (timings, block_ends, failed) = (timings.clone(), block_ends.clone(), failed.clone());
+        let base = server.base.clone();
+        tasks.push(tokio::spawn(async move {
+            let register = format!("{base}/api/v1/conferences/{}/registrations", setup.conference);
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= n {
+                    break;
+                }
+                let org = &setup.organisations[(c + i) % setup.organisations.len()];
+                let (at, t) = (epoch_us(), Instant::now());
+                let res = client
+                    .post(&register)
+                    .bearer_auth(&setup.token)
+                    .json(&json!({"organisation_id": org, "payment_method": "invoice",
+                        "delegates": [{"name": format!("Delegate {i}"), "email": format!("s{i}@soak.example"),
+                                       "dinner": i % 2 == 0, "dietary_requirements": "", "access_requirements": ""}]}))
+                    .send()
+                    .await;
+                let good = match res {
+                    Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                    Err(_) => false,
+                };
+                if !good {
+                    failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                timings[i / BLOCK]
+                    .lock()
+                    .unwrap()
+                    .push((at, t.elapsed().as_micros() as u64));
+                let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                if finished % BLOCK == 0 || finished == n {
+                    block_ends.lock().unwrap().push((finished, Instant::now()));
+                }
+            }
+        }));
+    }
+    if let Some(at) = o.reader_during {
+        let (done, url, secs) = (done.clone(), server.url.clone(), o.reader_secs);
+        tasks.push(tokio::spawn(async move {
+            while done.load(std::sync::atomic::Ordering::Relaxed) < at {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            eprintln!("holding a read transaction from {at} registrations");
+            hold_reader(url, secs).await;
+        }));
+    }
+
+    println!();
+    println!(
+        "soak: {n} single-delegate registrations, {clients} clients, {}",
+        server.url.split("://").next().unwrap()
+    );
+    println!();
+    println!("| registrations | elapsed s | reg/s in block | p50 ms | p99 ms | WAL MiB | peak WAL MiB | DB MiB | outbox backlog |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    let mut conn = open_db(&server.url);
+    let mut peak_wal = 0u64;
+    let (mut printed, mut last_end) = (0usize, Duration::ZERO);
+    let mut rates = Vec::new();
+    loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let (db, wal) = server.file_sizes().unwrap_or((0, 0));
+        peak_wal = peak_wal.max(wal);
+        let ends: Vec<(usize, Instant)> = block_ends.lock().unwrap().clone();
+        let mut ends: Vec<_> = ends.into_iter().filter(|(k, _)| *k > printed).collect();
+        ends.sort_by_key(|(k, _)| *k);
+        for (k, at) in ends {
+            let elapsed = at - started;
+            let count = k - printed;
+            let rate = count as f64 / (elapsed - last_end).as_secs_f64();
+            rates.push(rate);
+            let mut lat: Vec<u64> = timings[(k - 1) / BLOCK]
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|t| t.1)
+                .collect();
+            lat.sort_unstable();
+            println!(
+                "| {k} | {:.1} | {rate:.0} | {:.2} | {:.2} | {:.1} | {:.1} | {:.1} | {} |",
+                elapsed.as_secs_f64(),
+                percentile(&lat, 0.50),
+                percentile(&lat, 0.99),
+                mib(wal),
+                mib(peak_wal),
+                mib(db),
+                backlog(&mut conn)
+            );
+            printed = k;
+            last_end = elapsed;
+        }
+        if printed >= n {
+            break;
+        }
+    }
+    let load_end = Instant::now();
+    let load_secs = (load_end - started).as_secs_f64();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    println!();
+    println!(
+        "load: {n} registrations ({} failed) in {load_secs:.1} s, {:.0}/s; last 10,000 at {:.0}/s against {:.0}/s for the first",
+        failed.load(std::sync::atomic::Ordering::Relaxed),
+        n as f64 / load_secs,
+        rates.last().copied().unwrap_or(0.0),
+        rates.first().copied().unwrap_or(0.0),
+    );
+    println!();
+    println!("| after the load s | WAL MiB | DB MiB | outbox backlog |");
+    println!("| --- | --- | --- | --- |");
+    let mut next_print = 0.0;
+    let mut emptied = None;
+    loop {
+        let since = load_end.elapsed().as_secs_f64();
+        let left = backlog(&mut conn);
+        let (db, wal) = server.file_sizes().unwrap_or((0, 0));
+        peak_wal = peak_wal.max(wal);
+        if left == 0 && emptied.is_none() {
+            emptied = Some(since);
+            println!(
+                "| {since:.1} (outbox empty) | {:.1} | {:.1} | 0 |",
+                mib(wal),
+                mib(db)
+            );
+        }
+        if since >= next_print {
+            println!("| {since:.0} | {:.1} | {:.1} | {left} |", mib(wal), mib(db));
+            next_print += if next_print < 10.0 { 1.0 } else { 30.0 };
+        }
+        if (emptied.is_some() && since >= 12.0) || since >= o.drain_secs as f64 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (db, wal) = server.file_sizes().unwrap_or((0, 0));
+    let sent = std::fs::read_dir(server.dir.path().join("mail"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    println!();
+    println!(
+        "outbox empty {}; {sent} .eml files; now WAL {:.1} MiB, DB {:.1} MiB; peak WAL {:.1} MiB",
+        emptied.map_or(format!("not within {} s", o.drain_secs), |s| format!(
+            "{s:.1} s after the load"
+        )),
+        mib(wal),
+        mib(db),
+        mib(peak_wal)
+    );
+
+    let cps = checkpoints(&server.log_path());
+    let mut durations: Vec<u64> = cps
+        .iter()
+        .filter(|c| c.mode != "passive")
+        .map(|c| c.duration_us as u64)
+        .collect();
+    durations.sort_unstable();
+    let busy = cps.iter().filter(|c| c.mode != "passive" && c.busy).count();
+    let mut passive: Vec<u64> = cps
+        .iter()
+        .filter(|c| c.mode == "passive")
+        .map(|c| c.duration_us as u64)
+        .collect();
+    passive.sort_unstable();
+    println!(
+        "checkpoints on the writers' queue: {} ({busy} busy), p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; passive: {}, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        durations.len(),
+        percentile(&durations, 0.5),
+        percentile(&durations, 0.99),
+        durations.last().copied().unwrap_or(0) as f64 / 1000.0,
+        passive.len(),
+        percentile(&passive, 0.5),
+        percentile(&passive, 0.99),
+        passive.last().copied().unwrap_or(0) as f64 / 1000.0,
+    );
+    // Registrations whose time in flight overlapped a checkpoint on the
+    // writers' queue.
+    let windows: Vec<(i64, i64)> = cps
+        .iter()
+        .filter(|c| c.mode != "passive")
+        .map(|c| (c.end_us - c.duration_us, c.end_us))
+        .collect();
+    let (mut during, mut all) = (Vec::new(), Vec::new());
+    for block in timings.iter() {
+        for &(at, lat) in block.lock().unwrap().iter() {
+            all.push(lat);
+            let end = at + lat as i64;
+            let i = windows.partition_point(|w| w.1 < at);
+            if windows.get(i).is_some_and(|w| w.0 <= end) {
+                during.push(lat);
+            }
+        }
+    }
+    during.sort_unstable();
+    all.sort_unstable();
+    println!(
+        "registrations overlapping such a checkpoint: {} of {}, p50 {:.2} ms, p99 {:.2} ms (all: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms)",
+        during.len(),
+        all.len(),
+        percentile(&during, 0.5),
+        percentile(&during, 0.99),
+        percentile(&all, 0.5),
+        percentile(&all, 0.99),
+        all.last().copied().unwrap_or(0) as f64 / 1000.0,
+    );
+}
+
+/// `--scenario emails`: see the module documentation.
+async fn emails(server: &mut Server, setup: &Setup, n: usize) {
+    use plenary::email::messages::{self, ConferenceInfo, DelegateInfo, RegistrationInfo};
+    use plenary::email::outbox;
+    use plenary::values::money::Money;
+
+    println!();
+    println!("| transport | emails | seconds | emails/s |");
+    println!("| --- | --- | --- | --- |");
+    let mut sink = smtp::SmtpServer::start().await;
+    for transport in ["eml files", "smtp"] {
+        server.stop();
+        server.env = match transport {
+            "smtp" => vec![("PLENARY_SMTP_URL".into(), sink.url())],
+            _ => Vec::new(),
+        };
+        let mut conn = open_db(&server.url);
+        let now = chrono::Utc::now().naive_utc();
+        let c = ConferenceInfo {
+            id: setup.conference.clone(),
+            name: "Benchmark Conference".into(),
+            venue: "Loopback".into(),
+            starts_on: chrono::NaiveDate::from_ymd_opt(2099, 9, 9).unwrap(),
+            ends_on: chrono::NaiveDate::from_ymd_opt(2099, 9, 11).unwrap(),
+            timezone: "Europe/London".into(),
+        };
+        diesel::Connection::transaction(&mut conn, |conn| {
+            for i in 0..n.div_ceil(2) {
+                let r = RegistrationInfo {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    reference: format!("PL-{:04}-{:04}", i / 10_000, i % 10_000),
+                    organisation_name: format!("Bench Party {}", i % 32),
+                    contact_email: format!("sec{}@bench.example", i % 32),
+                    payment_method: "invoice".into(),
+                    delegates: vec![DelegateInfo {
+                        id: uuid::Uuid::now_v7().to_string(),
+                        name: format!("Delegate {i}"),
+                        email: format!("e{i}@emails.example"),
+                        dinner: i % 2 == 0,
+                        dietary_requirements: String::new(),
+                        access_requirements: String::new(),
+                        fee: Money::from_minor(13500),
+                    }],
+                    total: Money::from_minor(13500),
+                    amount_paid: Money::ZERO,
+                    balance: Money::from_minor(13500),
+                    currency: "GBP".into(),
+                };
+                let links = outbox::Links {
+                    conference_id: Some(&setup.conference),
+                    registration_id: Some(&r.id),
+                    submission_id: None,
+                };
+                let confirmation = messages::registration_confirmation(&c, &r, &r.delegates[0]);
+                outbox::enqueue(conn, &confirmation, links, now)?;
+                let summary = messages::registration_summary(&c, &r, "The Co-operative Party");
+                outbox::enqueue(conn, &summary, links, now)?;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })
+        .unwrap();
+        let queued = backlog(&mut conn);
+        let t = Instant::now();
+        server.spawn();
+        while backlog(&mut conn) > 0 && t.elapsed() < Duration::from_secs(600) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let secs = t.elapsed().as_secs_f64();
+        println!(
+            "| {transport} | {queued} | {secs:.2} | {:.0} |",
+            queued as f64 / secs
+        );
+    }
+    eprintln!("smtp sink received {} messages", sink.messages().len());
+    sink.stop().await;
+    wait_ready(&server.base).await;
+}
+
 #[tokio::main]
 async fn main() {
     let o = options();
@@ -534,6 +1012,14 @@ async fn main() {
         }
         let seeded = o.seed + o.bulk;
         for scenario in &o.scenarios {
+            if scenario == "soak" {
+                soak(&server, &setup, &o).await;
+                continue;
+            }
+            if scenario == "emails" {
+                emails(&mut server, &setup, o.emails).await;
+                continue;
+            }
             if scenario == "exports" {
                 server.restart().await;
                 let (idle, _) = server.rss_kib();

@@ -14,14 +14,19 @@ use crate::db::{self, DbPool};
 use crate::email::sender::{self, Sender, SenderHandle};
 use crate::state::AppState;
 
-/// Checkpoints SQLite's write-ahead log every second for as long as the
-/// server lives (see [`DbPool::checkpoint`]).
+/// How often the server checkpoints SQLite's write-ahead log.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+
+/// Checkpoints SQLite's write-ahead log every [`CHECKPOINT_EVERY`] for as
+/// long as the server lives (see [`DbPool::checkpoint`]); running on a
+/// timer, it also shrinks the log once a long reader ends, even if nothing
+/// is written after it.
 fn spawn_checkpoints(pool: DbPool, server_alive: std::sync::Weak<()>) {
     if !pool.is_sqlite() {
         return;
     }
     tokio::spawn(async move {
-        let mut every = tokio::time::interval(Duration::from_secs(1));
+        let mut every = tokio::time::interval(CHECKPOINT_EVERY);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;
@@ -49,7 +54,11 @@ impl Application {
     /// Migrates the database, builds the pool, binds the listener and starts
     /// the email sender, which runs as long as the server does.
     pub fn build(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        let (pool, backend) = db::connect(&settings.database_url, settings.pool_size)?;
+        let (pool, backend) = db::connect(
+            &settings.database_url,
+            settings.pool_size,
+            settings.sqlite_wal_max_bytes,
+        )?;
         // Held while the server lives, so a restore knows not to run.
         let database_lock = db::backup::sqlite_path(&backend)
             .map(db::backup::hold)

@@ -138,7 +138,7 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             if let Err(e) = security::check_password_policy(&password) {
                 bail!("--password {e}");
             }
-            let (pool, _) = db::connect(&settings.database_url, 1)?;
+            let (pool, _) = db::connect(&settings.database_url, 1, settings.sqlite_wal_max_bytes)?;
             let mut conn = pool.get().context("cannot connect to the database")?;
             let now = chrono::Utc::now().naive_utc();
             match accounts::create(

@@ -22,12 +22,15 @@ pub struct Settings {
     pub database_url: String,
     pub listen: SocketAddr,
     pub pool_size: u32,
+    pub sqlite_wal_max_bytes: u64,
     #[serde(default)]
     pub smtp_url: Option<String>,
     pub mail_dir: PathBuf,
     pub mail_from: String,
     pub email_retry_secs: u64,
     pub email_max_attempts: u32,
+    pub email_batch_size: u32,
+    pub email_concurrency: u32,
     pub cheque_payee: String,
     pub public_url: String,
     pub timezone: chrono_tz::Tz,
@@ -129,6 +132,9 @@ impl Settings {
             .map_err(|e| ConfigError(format!("key `database_url`: {e}")))?;
         let positive = [
             ("pool_size", self.pool_size as u64),
+            ("sqlite_wal_max_bytes", self.sqlite_wal_max_bytes),
+            ("email_batch_size", self.email_batch_size as u64),
+            ("email_concurrency", self.email_concurrency as u64),
             ("email_retry_secs", self.email_retry_secs),
             ("email_max_attempts", self.email_max_attempts as u64),
             ("token_ttl_hours", self.token_ttl_hours as u64),

@@ -15,35 +15,15 @@ backend_tests!(
 
 /// The last email of a kind to a recipient, as queued: (subject, text).
 async fn last_email(app: &TestApp, kind: &'static str, to: &str) -> Option<(String, String)> {
-    let to = to.to_owned();
-    app.state
-        .db(move |conn| {
-            use diesel::prelude::*;
-            use plenary::email::schema::outbox;
-            Ok(outbox::table
-                .filter(outbox::kind.eq(kind))
-                .filter(outbox::recipient.eq(to))
-                .order(outbox::id.desc())
-                .select((outbox::subject, outbox::text_body))
-                .first(conn)
-                .optional()?)
-        })
+    app.queued(kind)
         .await
-        .unwrap()
+        .into_iter()
+        .rfind(|e| e.recipient == to)
+        .map(|e| (e.subject, e.text))
 }
 
-async fn emails_of_kind(app: &TestApp, kind: &'static str) -> i64 {
-    app.state
-        .db(move |conn| {
-            use diesel::prelude::*;
-            use plenary::email::schema::outbox;
-            Ok(outbox::table
-                .filter(outbox::kind.eq(kind))
-                .count()
-                .get_result(conn)?)
-        })
-        .await
-        .unwrap()
+async fn emails_of_kind(app: &TestApp, kind: &'static str) -> usize {
+    app.queued(kind).await.len()
 }
 
 /// The token at the end of the link in an email's text.

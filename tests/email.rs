@@ -12,9 +12,10 @@ use chrono::NaiveDate;
 use common::smtp::{closed_port, SmtpServer};
 use common::{Backend, TestApp};
 use mail_parser::MimeHeaders;
-use plenary::email::messages::OutgoingEmail;
-use plenary::email::messages::{self, ConferenceInfo, DelegateInfo, RegistrationInfo};
-use plenary::email::outbox::{self, OutboxRow};
+use plenary::email::messages::{
+    self, Body, ConferenceInfo, Content, DelegateInfo, OutgoingEmail, RegistrationInfo,
+};
+use plenary::email::outbox::{self, OutboxRow, Settlement};
 use plenary::email::sender::{self, Sender};
 use plenary::values::money::Money;
 use serde_json::Value;
@@ -25,6 +26,8 @@ backend_tests!(
     gives_up_after_the_last_attempt_and_staff_can_retry,
     concurrent_senders_deliver_each_email_once,
     an_expired_lease_is_taken_over,
+    shutdown_leaves_no_email_claimed,
+    emails_queued_before_the_upgrade_are_sent_as_rendered,
     without_smtp_emails_become_eml_files,
     outbox_is_for_staff_and_filters,
 );
@@ -68,9 +71,11 @@ fn plain(recipient: &str, subject: &str) -> OutgoingEmail {
         kind: "test",
         recipient: recipient.into(),
         subject: subject.into(),
-        text_body: format!("Text of {subject}"),
-        html_body: format!("<p>HTML of {subject}</p>"),
-        attachment: None,
+        content: Content::Rendered(Body {
+            text: format!("Text of {subject}"),
+            html: format!("<p>HTML of {subject}</p>"),
+            attachment: None,
+        }),
     }
 }
 
@@ -400,24 +405,32 @@ async fn concurrent_senders_deliver_each_email_once(b: Backend) {
 async fn an_expired_lease_is_taken_over(b: Backend) {
     let smtp = SmtpServer::start().await;
     let app = smtp_app(b, smtp.url(), |_| {}).await;
-    let id = enqueue(&app, plain("ada@example.org", "Stranded"), None).await;
-    // A sender claims the row and dies before recording anything.
+    // A sender claims the row and dies before recording anything (in the
+    // transaction that queues it, so that the application's own sender
+    // cannot take it first).
     let now = app.clock_now().naive_utc();
-    let claim_id = id.clone();
-    let claimed = app
+    let (id, claimed) = app
         .state
-        .db(move |conn| {
-            Ok(outbox::claim(
+        .tx(move |conn| {
+            let id = outbox::enqueue(
                 conn,
-                &claim_id,
+                &plain("ada@example.org", "Stranded"),
+                outbox::Links::default(),
+                now,
+            )?;
+            let claimed = outbox::claim_due(
+                conn,
                 "dead-sender",
                 now,
                 now + chrono::Duration::seconds(120),
-            )?)
+                10,
+            )?;
+            Ok((id, claimed))
         })
         .await
         .unwrap();
-    assert_eq!(claimed.unwrap().status, "sending");
+    assert_eq!(claimed, 1);
+    assert_eq!(row(&app, &id).await.status, "sending");
     assert_eq!(sender_for(&app).deliver_due().await, 0, "the lease holds");
 
     app.clock.advance(chrono::Duration::seconds(121));
@@ -427,15 +440,130 @@ async fn an_expired_lease_is_taken_over(b: Backend) {
 
     // The dead sender's late outcome is ignored: the lease is no longer its.
     let later = app.clock_now().naive_utc();
-    let stale_id = id.clone();
+    let stale = Settlement {
+        sent: vec![id.clone()],
+        ..Default::default()
+    };
     let recorded = app
         .state
-        .db(move |conn| Ok(outbox::mark_sent(conn, &stale_id, "dead-sender", later)?))
+        .tx(move |conn| Ok(outbox::settle(conn, "dead-sender", &stale, later)?))
         .await
         .unwrap();
-    assert!(!recorded);
+    assert_eq!(recorded, 0);
     assert_eq!(row(&app, &id).await.attempts, 1);
     assert_eq!(smtp.messages().len(), 1);
+}
+
+async fn shutdown_leaves_no_email_claimed(b: Backend) {
+    const N: usize = 40;
+    let smtp = SmtpServer::start().await;
+    let app = smtp_app(b, smtp.url(), |s| {
+        s.email_batch_size = 16;
+        s.email_concurrency = 2;
+    })
+    .await;
+    let now = app.clock_now().naive_utc();
+    let ids: Vec<String> = app
+        .state
+        .tx(move |conn| {
+            (0..N)
+                .map(|i| {
+                    let email = plain(&format!("delegate{i}@example.org"), &format!("Email {i}"));
+                    Ok(outbox::enqueue(
+                        conn,
+                        &email,
+                        outbox::Links::default(),
+                        now,
+                    )?)
+                })
+                .collect()
+        })
+        .await
+        .unwrap();
+    // A second sender, stopped mid-way while the application's own is at
+    // work too. Had it left a row claimed (sent but not recorded, or never
+    // started and not released), that row would stay `sending` until its
+    // lease ran out, which the test clock never reaches.
+    let handle = sender_for(&app).spawn();
+    smtp.wait_for(1).await;
+    handle.shutdown().await;
+
+    for id in &ids {
+        wait_row(&app, id, |r| r.status == "sent").await;
+    }
+    let received = smtp.wait_for(N).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(smtp.messages().len(), N, "each email exactly once");
+    let recipients: HashSet<&str> = received.iter().map(|m| m.recipients[0].as_str()).collect();
+    assert_eq!(recipients.len(), N);
+    for id in &ids {
+        assert_eq!(row(&app, id).await.attempts, 1);
+    }
+}
+
+/// An email queued by the version that stored rendered bodies, still
+/// pending when the database is upgraded, is sent as it was rendered.
+async fn emails_queued_before_the_upgrade_are_sent_as_rendered(b: Backend) {
+    use diesel::connection::SimpleConnection;
+    use diesel_migrations::MigrationHarness;
+
+    let smtp = SmtpServer::start().await;
+    let id = uuid::Uuid::now_v7().to_string();
+    let legacy = format!(
+        "INSERT INTO outbox (id, kind, recipient, subject, text_body, html_body, \
+         attachment_filename, attachment_content_type, attachment_body, status, attempts, \
+         next_attempt_at, created_at, updated_at) VALUES ('{id}', 'registration_confirmation', \
+         'ada@example.org', 'Registration confirmed', 'Dear Ada,\n\nAs rendered then.\n', \
+         '<p>Dear Ada, as rendered then.</p>', 'conference.ics', \
+         'text/calendar; charset=utf-8; method=PUBLISH', \
+         'BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n', 'pending', 0, \
+         '2016-05-01 11:00:00', '2016-05-01 11:00:00', '2016-05-01 11:00:00')"
+    );
+    let app = smtp_app(b, smtp.url(), move |s| {
+        // The database as the previous version left it: every migration
+        // up to the outbox's change, and an email waiting.
+        let url = s.database_url.clone();
+        match url.strip_prefix("sqlite://") {
+            Some(path) => {
+                let mut c =
+                    <diesel::SqliteConnection as diesel::Connection>::establish(path).unwrap();
+                for _ in 0..4 {
+                    c.run_next_migration(plenary::db::SQLITE_MIGRATIONS)
+                        .unwrap();
+                }
+                c.batch_execute(&legacy).unwrap();
+            }
+            None => {
+                let mut c = <diesel::PgConnection as diesel::Connection>::establish(&url).unwrap();
+                for _ in 0..4 {
+                    c.run_next_migration(plenary::db::POSTGRES_MIGRATIONS)
+                        .unwrap();
+                }
+                c.batch_execute(&legacy).unwrap();
+            }
+        }
+    })
+    .await;
+
+    let received = smtp.wait_for(1).await;
+    assert_eq!(received[0].recipients, ["ada@example.org"]);
+    let message = received[0].parse();
+    assert_eq!(message.subject(), Some("Registration confirmed"));
+    assert_eq!(
+        message.body_text(0).unwrap().replace("\r\n", "\n"),
+        "Dear Ada,\n\nAs rendered then.\n"
+    );
+    assert!(message
+        .body_html(0)
+        .unwrap()
+        .contains("<p>Dear Ada, as rendered then.</p>"));
+    let ics = message
+        .attachments()
+        .find(|a| a.attachment_name() == Some("conference.ics"))
+        .expect("the calendar attachment");
+    assert_eq!(ics.contents(), b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n");
+    let sent = wait_row(&app, &id, |r| r.status == "sent").await;
+    assert_eq!(sent.attempts, 1);
 }
 
 fn eml_files(dir: &Path) -> Vec<PathBuf> {

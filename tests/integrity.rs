@@ -612,17 +612,11 @@ async fn a_nomination_falls_when_its_candidate_leaves(b: Backend) {
     // The email names the person nominated, not the substitute.
     let bodies: Vec<String> = f
         .app
-        .state
-        .db(|conn| {
-            use diesel::prelude::*;
-            use plenary::email::schema::outbox;
-            Ok(outbox::table
-                .filter(outbox::kind.eq("submission_decision"))
-                .select(outbox::text_body)
-                .load(conn)?)
-        })
+        .queued("submission_decision")
         .await
-        .unwrap();
+        .into_iter()
+        .map(|e| e.text)
+        .collect();
     assert!(
         bodies.iter().any(|b| b.contains("Ada Lovelace")),
         "{bodies:?}"

@@ -1,31 +1,23 @@
-//! The emails Plenary sends, rendered from the templates in
-//! `templates/email/` (compiled into the binary). HTML templates escape
+//! The emails Plenary sends. Each is queued as its kind, recipient,
+//! subject and [`Content`]: the data its templates in `templates/email/`
+//! (compiled into the binary) render, fixed when it is queued. The sender
+//! renders the text, HTML and calendar entry from it. HTML templates escape
 //! every value; subjects are made safe for a header line.
 
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use minijinja::{context, Environment, Value};
+use serde::{Deserialize, Serialize};
 
 use crate::values::money::Money;
 
 /// A file sent with an email (the .ics calendar entry).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attachment {
     pub filename: String,
     pub content_type: String,
     pub body: String,
-}
-
-/// A rendered email, ready to be written to the outbox.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutgoingEmail {
-    pub kind: &'static str,
-    pub recipient: String,
-    pub subject: String,
-    pub text_body: String,
-    pub html_body: String,
-    pub attachment: Option<Attachment>,
 }
 
 pub struct ConferenceInfo {
@@ -129,11 +121,88 @@ static TEMPLATE_ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env
 });
 
-fn render(name: &str, ctx: &Value) -> String {
+fn render(name: &str, ctx: &Value) -> Result<String, String> {
     TEMPLATE_ENV
         .get_template(name)
         .and_then(|t| t.render(ctx))
-        .unwrap_or_else(|e| panic!("email template {name} failed to render: {e:#}"))
+        .map_err(|e| format!("email template {name} failed to render: {e:#}"))
+}
+
+/// An email to queue: what the outbox keeps of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutgoingEmail {
+    /// The template pair (`registration_confirmation`, …), or any label for
+    /// [`Content::Rendered`].
+    pub kind: &'static str,
+    pub recipient: String,
+    pub subject: String,
+    pub content: Content,
+}
+
+impl OutgoingEmail {
+    pub fn render(&self) -> Result<Body, String> {
+        self.content.render(self.kind, &self.subject)
+    }
+}
+
+/// What an email is made from, stored as JSON in the outbox's `payload`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Content {
+    /// The values the kind's templates render (the subject is added from
+    /// its column), and the calendar entry to attach, if any.
+    Template {
+        context: serde_json::Value,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        calendar: Option<CalendarEvent>,
+    },
+    /// Already rendered: emails queued before content was stored as data,
+    /// and emails written by hand.
+    Rendered(Body),
+}
+
+impl Content {
+    /// The email's text, HTML and attachment, rendered from the templates
+    /// of `kind` for [`Content::Template`].
+    pub fn render(&self, kind: &str, subject: &str) -> Result<Body, String> {
+        match self {
+            Content::Rendered(body) => Ok(body.clone()),
+            Content::Template { context, calendar } => {
+                let ctx = Value::from_serialize(context);
+                let ctx = context! { subject => subject, ..ctx };
+                Ok(Body {
+                    text: render(&format!("{kind}.txt"), &ctx)?,
+                    html: render(&format!("{kind}.html"), &ctx)?,
+                    attachment: calendar.as_ref().map(|event| Attachment {
+                        filename: "conference.ics".into(),
+                        content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
+                        body: self::calendar(event),
+                    }),
+                })
+            }
+        }
+    }
+}
+
+/// A rendered email.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Body {
+    pub text: String,
+    pub html: String,
+    #[serde(default)]
+    pub attachment: Option<Attachment>,
+}
+
+/// An all-day calendar entry for a conference (see [`calendar`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarEvent {
+    pub uid: String,
+    /// DTSTAMP: when the entry was made.
+    pub stamp: DateTime<Utc>,
+    pub name: String,
+    pub venue: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
 }
 
 fn email(
@@ -141,17 +210,16 @@ fn email(
     recipient: &str,
     subject: String,
     ctx: Value,
-    attachment: Option<Attachment>,
+    calendar: Option<CalendarEvent>,
 ) -> OutgoingEmail {
-    let subject = header_text(&subject);
-    let ctx = context! { subject => &subject, ..ctx };
     OutgoingEmail {
         kind,
         recipient: recipient.trim().to_owned(),
-        text_body: render(&format!("{kind}.txt"), &ctx),
-        html_body: render(&format!("{kind}.html"), &ctx),
-        subject,
-        attachment,
+        subject: header_text(&subject),
+        content: Content::Template {
+            context: serde_json::to_value(&ctx).expect("a template context is JSON"),
+            calendar,
+        },
     }
 }
 
@@ -213,17 +281,27 @@ fn delegate_ctx(d: &DelegateInfo, currency: &str) -> Value {
     }
 }
 
-fn registration_ctx(r: &RegistrationInfo) -> Value {
+/// The registration as templates see it. Only the summary lists every
+/// delegate, so only its context carries them: an email to each of fifty
+/// delegates then stores one delegate, not fifty.
+fn registration_ctx(r: &RegistrationInfo, with_delegates: bool) -> Value {
     let money = |m: Money| format_money(m, &r.currency);
-    context! {
+    let ctx = context! {
         reference => &r.reference,
         organisation_name => &r.organisation_name,
         payment_method => &r.payment_method,
-        delegates => r.delegates.iter().map(|d| delegate_ctx(d, &r.currency)).collect::<Vec<_>>(),
         total => money(r.total),
         amount_paid => money(r.amount_paid),
         balance => money(r.balance),
         balance_due => r.balance > Money::ZERO,
+    };
+    if with_delegates {
+        context! {
+            delegates => r.delegates.iter().map(|d| delegate_ctx(d, &r.currency)).collect::<Vec<_>>(),
+            ..ctx
+        }
+    } else {
+        ctx
     }
 }
 
@@ -240,10 +318,10 @@ pub fn registration_confirmation(
         format!("Registration confirmed: {} ({})", c.name, r.reference),
         context! {
             conference => conference_ctx(c),
-            registration => registration_ctx(r),
+            registration => registration_ctx(r, false),
             delegate => delegate_ctx(d, &r.currency),
         },
-        Some(calendar_attachment(c, d, Utc::now())),
+        Some(calendar_event(c, d, Utc::now())),
     )
 }
 
@@ -263,7 +341,7 @@ pub fn registration_summary(
         ),
         context! {
             conference => conference_ctx(c),
-            registration => registration_ctx(r),
+            registration => registration_ctx(r, true),
             cheque_payee => cheque_payee,
         },
         None,
@@ -297,7 +375,7 @@ pub fn payment_received(
         ),
         context! {
             conference => conference_ctx(c),
-            registration => registration_ctx(r),
+            registration => registration_ctx(r, false),
             amount => format_money(amount, &r.currency),
             method => payment_method_label(method.trim()),
         },
@@ -313,10 +391,10 @@ pub fn substitution(c: &ConferenceInfo, r: &RegistrationInfo, d: &DelegateInfo) 
         format!("You are registered for {} ({})", c.name, r.reference),
         context! {
             conference => conference_ctx(c),
-            registration => registration_ctx(r),
+            registration => registration_ctx(r, false),
             delegate => delegate_ctx(d, &r.currency),
         },
-        Some(calendar_attachment(c, d, Utc::now())),
+        Some(calendar_event(c, d, Utc::now())),
     )
 }
 
@@ -328,7 +406,7 @@ pub fn cancellation(c: &ConferenceInfo, r: &RegistrationInfo, d: &DelegateInfo) 
         format!("Your place at {} has been cancelled", c.name),
         context! {
             conference => conference_ctx(c),
-            registration => registration_ctx(r),
+            registration => registration_ctx(r, false),
             delegate => delegate_ctx(d, &r.currency),
         },
         None,
@@ -432,18 +510,21 @@ pub fn password_reset(a: &AccountInfo, link: &LinkInfo) -> OutgoingEmail {
     )
 }
 
-fn calendar_attachment(c: &ConferenceInfo, d: &DelegateInfo, stamp: DateTime<Utc>) -> Attachment {
-    Attachment {
-        filename: "conference.ics".into(),
-        content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
-        body: calendar(c, &format!("{}.{}@plenary", c.id, d.id), stamp),
+fn calendar_event(c: &ConferenceInfo, d: &DelegateInfo, stamp: DateTime<Utc>) -> CalendarEvent {
+    CalendarEvent {
+        uid: format!("{}.{}@plenary", c.id, d.id),
+        stamp,
+        name: c.name.clone(),
+        venue: c.venue.clone(),
+        starts_on: c.starts_on,
+        ends_on: c.ends_on,
     }
 }
 
 /// An iCalendar (RFC 5545) all-day event spanning the conference: DTEND is
-/// exclusive, so it is the day after the last day. `stamp` is DTSTAMP, when
-/// the entry was made.
-pub fn calendar(c: &ConferenceInfo, uid: &str, stamp: DateTime<Utc>) -> String {
+/// exclusive, so it is the day after the last day.
+pub fn calendar(c: &CalendarEvent) -> String {
+    let (uid, stamp) = (&c.uid, c.stamp);
     let end = c.ends_on + Duration::days(1);
     let lines = [
         "BEGIN:VCALENDAR".to_owned(),
@@ -502,6 +583,63 @@ fn fold(line: &str) -> String {
 mod tests {
     use super::*;
 
+    /// An email as the sender sees it: its content stored as JSON, read
+    /// back and rendered.
+    struct Sent {
+        kind: &'static str,
+        recipient: String,
+        subject: String,
+        text_body: String,
+        html_body: String,
+        attachment: Option<Attachment>,
+    }
+
+    fn sent(e: OutgoingEmail) -> Sent {
+        let stored = serde_json::to_string(&e.content).unwrap();
+        let content: Content = serde_json::from_str(&stored).unwrap();
+        assert_eq!(content, e.content);
+        let body = content.render(e.kind, &e.subject).unwrap();
+        assert_eq!(body, e.render().unwrap());
+        Sent {
+            kind: e.kind,
+            recipient: e.recipient,
+            subject: e.subject,
+            text_body: body.text,
+            html_body: body.html,
+            attachment: body.attachment,
+        }
+    }
+
+    // The constructors as the tests below use them: stored, then rendered.
+    fn registration_confirmation(
+        c: &ConferenceInfo,
+        r: &RegistrationInfo,
+        d: &DelegateInfo,
+    ) -> Sent {
+        sent(super::registration_confirmation(c, r, d))
+    }
+
+    fn registration_summary(c: &ConferenceInfo, r: &RegistrationInfo, payee: &str) -> Sent {
+        sent(super::registration_summary(c, r, payee))
+    }
+
+    fn payment_received(
+        c: &ConferenceInfo,
+        r: &RegistrationInfo,
+        amount: Money,
+        method: &str,
+    ) -> Sent {
+        sent(super::payment_received(c, r, amount, method))
+    }
+
+    fn substitution(c: &ConferenceInfo, r: &RegistrationInfo, d: &DelegateInfo) -> Sent {
+        sent(super::substitution(c, r, d))
+    }
+
+    fn cancellation(c: &ConferenceInfo, r: &RegistrationInfo, d: &DelegateInfo) -> Sent {
+        sent(super::cancellation(c, r, d))
+    }
+
     fn conference() -> ConferenceInfo {
         ConferenceInfo {
             id: "0190c0de-0000-7000-8000-000000000001".into(),
@@ -547,7 +685,7 @@ mod tests {
         }
     }
 
-    fn all_kinds(r: &RegistrationInfo) -> Vec<OutgoingEmail> {
+    fn all_kinds(r: &RegistrationInfo) -> Vec<Sent> {
         let c = conference();
         let d = &r.delegates[0];
         vec![
@@ -586,6 +724,70 @@ mod tests {
             assert!(!e.subject.is_empty());
             assert!(!e.text_body.contains("{{") && !e.html_body.contains("{%"));
         }
+    }
+
+    #[test]
+    fn confirmations_carry_a_calendar_entry_stamped_when_queued() {
+        let c = conference();
+        let r = registration("online", "GBP");
+        let before = Utc::now();
+        let e = super::registration_confirmation(&c, &r, &r.delegates[0]);
+        let Content::Template {
+            calendar: Some(event),
+            ..
+        } = &e.content
+        else {
+            panic!("a confirmation has a calendar entry: {:?}", e.content);
+        };
+        assert!(event.stamp >= before && event.stamp <= Utc::now());
+        let ics = sent(e.clone()).attachment.expect("an attachment");
+        assert_eq!(ics.filename, "conference.ics");
+        assert_eq!(
+            ics.content_type,
+            "text/calendar; charset=utf-8; method=PUBLISH"
+        );
+        assert!(ics.body.contains(&format!(
+            "DTSTAMP:{}\r\n",
+            event.stamp.format("%Y%m%dT%H%M%SZ")
+        )));
+        assert!(ics
+            .body
+            .replace("\r\n ", "")
+            .contains(&format!("UID:{}.{}@plenary\r\n", c.id, r.delegates[0].id)));
+        assert!(sent(super::registration_summary(&c, &r, "X"))
+            .attachment
+            .is_none());
+    }
+
+    #[test]
+    fn only_the_summary_stores_every_delegate() {
+        let c = conference();
+        let r = registration("online", "GBP");
+        let stored = |e: OutgoingEmail| serde_json::to_string(&e.content).unwrap();
+        let summary = stored(super::registration_summary(&c, &r, "X"));
+        assert!(summary.contains("Ada Lovelace") && summary.contains("Robert Owen"));
+        for e in [
+            super::registration_confirmation(&c, &r, &r.delegates[0]),
+            super::substitution(&c, &r, &r.delegates[0]),
+            super::cancellation(&c, &r, &r.delegates[0]),
+            super::payment_received(&c, &r, Money::from_minor(9000), "cheque"),
+        ] {
+            let kind = e.kind;
+            let json = stored(e);
+            assert!(!json.contains("Robert Owen"), "{kind}: {json}");
+        }
+    }
+
+    #[test]
+    fn rendered_content_is_kept_as_it_was() {
+        let body = Body {
+            text: "Text".into(),
+            html: "<p>HTML</p>".into(),
+            attachment: None,
+        };
+        let json = r#"{"rendered":{"text":"Text","html":"<p>HTML</p>","attachment":null}}"#;
+        let content: Content = serde_json::from_str(json).unwrap();
+        assert_eq!(content.render("anything", "Subject").unwrap(), body);
     }
 
     #[test]
@@ -693,20 +895,17 @@ mod tests {
         };
         for e in [invitation(&a, &link), password_reset(&a, &link)] {
             assert_eq!(e.recipient, "ada@example.org");
-            assert!(e
-                .text_body
+            let body = e.render().unwrap();
+            assert!(body
+                .text
                 .contains("https://conference.example/password/abc"));
-            assert!(e.text_body.contains("Friday 6 May 2016"));
-            assert!(
-                e.html_body.contains("Ada &lt;Lovelace&gt;"),
-                "{}",
-                e.html_body
-            );
-            assert!(!e.html_body.contains("<p style=\"color: #666;\"></p>"));
+            assert!(body.text.contains("Friday 6 May 2016"));
+            assert!(body.html.contains("Ada &lt;Lovelace&gt;"), "{}", body.html);
+            assert!(!body.html.contains("<p style=\"color: #666;\"></p>"));
+            assert!(body.attachment.is_none());
         }
-        assert!(invitation(&a, &link)
-            .text_body
-            .contains("for Cardiff Co-operative Party"));
+        let invited = invitation(&a, &link).render().unwrap();
+        assert!(invited.text.contains("for Cardiff Co-operative Party"));
     }
 
     #[test]
@@ -757,7 +956,14 @@ mod tests {
         let stamp = DateTime::parse_from_rfc3339("2016-05-01T11:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        let ics = calendar(&c, "uid-1@plenary", stamp);
+        let ics = calendar(&CalendarEvent {
+            uid: "uid-1@plenary".into(),
+            stamp,
+            name: c.name,
+            venue: c.venue,
+            starts_on: c.starts_on,
+            ends_on: c.ends_on,
+        });
         assert!(ics.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"));
         assert!(ics.ends_with("END:VCALENDAR\r\n"));
         assert!(ics.contains("\r\nDTSTART;VALUE=DATE:20160909\r\n"));

@@ -4,9 +4,9 @@
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
 
-use super::messages::OutgoingEmail;
 use super::messages::{
-    self, ConferenceInfo, DecisionInfo, DelegateInfo, RegistrationInfo, SubmissionInfo,
+    self, ConferenceInfo, DecisionInfo, DelegateInfo, OutgoingEmail, RegistrationInfo,
+    SubmissionInfo,
 };
 use super::outbox;
 use crate::conferences::Conference;

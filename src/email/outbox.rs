@@ -1,5 +1,5 @@
-//! Outbox queries: enqueue in the caller's transaction, claim with a lease,
-//! record the outcome, list and retry for staff.
+//! Outbox queries: enqueue in the caller's transaction, claim a batch with
+//! a lease, record a batch's outcomes, list and retry for staff.
 
 use std::fmt;
 use std::str::FromStr;
@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::messages::{header_text, Attachment, OutgoingEmail};
+use super::messages::{header_text, Content, OutgoingEmail};
 use super::schema::outbox;
 use crate::db::DbConnection;
 
@@ -57,6 +57,7 @@ impl FromStr for Status {
     }
 }
 
+/// An email's envelope and state: what staff see, without its content.
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, Deserialize)]
 #[diesel(table_name = outbox)]
 pub struct OutboxRow {
@@ -64,11 +65,6 @@ pub struct OutboxRow {
     pub kind: String,
     pub recipient: String,
     pub subject: String,
-    pub text_body: String,
-    pub html_body: String,
-    pub attachment_filename: Option<String>,
-    pub attachment_content_type: Option<String>,
-    pub attachment_body: Option<String>,
     pub conference_id: Option<String>,
     pub registration_id: Option<String>,
     pub submission_id: Option<String>,
@@ -86,20 +82,25 @@ impl OutboxRow {
             .parse()
             .expect("the CHECK constraint admits only known statuses")
     }
+}
 
-    pub fn attachment(&self) -> Option<Attachment> {
-        match (
-            &self.attachment_filename,
-            &self.attachment_content_type,
-            &self.attachment_body,
-        ) {
-            (Some(filename), Some(content_type), Some(body)) => Some(Attachment {
-                filename: filename.clone(),
-                content_type: content_type.clone(),
-                body: body.clone(),
-            }),
-            _ => None,
-        }
+/// A claimed email with what it is made from.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct Claimed {
+    #[diesel(embed)]
+    pub row: OutboxRow,
+    /// [`Content`] as JSON; `None` once the content has been purged.
+    pub payload: Option<String>,
+}
+
+impl Claimed {
+    pub fn content(&self) -> Result<Content, String> {
+        let payload = self
+            .payload
+            .as_deref()
+            .ok_or("the email's content is no longer kept")?;
+        serde_json::from_str(payload).map_err(|e| format!("unreadable email content: {e}"))
     }
 }
 
@@ -111,9 +112,9 @@ pub struct Links<'a> {
     pub submission_id: Option<&'a str>,
 }
 
-/// Writes an email to the outbox, due at once. Call it inside the
-/// transaction of the change that causes the email, so both commit or
-/// neither does.
+/// Writes an email to the outbox, due at once: its envelope, and its
+/// content as JSON (rendered by the sender). Call it inside the transaction
+/// of the change that causes the email, so both commit or neither does.
 pub fn enqueue(
     conn: &mut DbConnection,
     email: &OutgoingEmail,
@@ -121,18 +122,15 @@ pub fn enqueue(
     now: NaiveDateTime,
 ) -> QueryResult<String> {
     let id = uuid::Uuid::now_v7().to_string();
-    let attachment = email.attachment.as_ref();
+    let payload = serde_json::to_string(&email.content)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
     diesel::insert_into(outbox::table)
         .values((
             outbox::id.eq(&id),
             outbox::kind.eq(email.kind),
             outbox::recipient.eq(&email.recipient),
             outbox::subject.eq(header_text(&email.subject)),
-            outbox::text_body.eq(&email.text_body),
-            outbox::html_body.eq(&email.html_body),
-            outbox::attachment_filename.eq(attachment.map(|a| a.filename.as_str())),
-            outbox::attachment_content_type.eq(attachment.map(|a| a.content_type.as_str())),
-            outbox::attachment_body.eq(attachment.map(|a| a.body.as_str())),
+            outbox::payload.eq(payload),
             outbox::conference_id.eq(links.conference_id),
             outbox::registration_id.eq(links.registration_id),
             outbox::submission_id.eq(links.submission_id),
@@ -146,80 +144,84 @@ pub fn enqueue(
     Ok(id)
 }
 
-/// Ids of emails a sender may claim now: pending and due, or claimed by a
-/// sender whose lease has run out. Oldest first.
-pub fn due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
-    outbox::table
-        .filter(
-            outbox::status
-                .eq(Status::Pending.as_str())
-                .and(outbox::next_attempt_at.le(now))
-                .or(outbox::status
-                    .eq(Status::Sending.as_str())
-                    .and(outbox::lease_until.lt(now))),
-        )
-        .order(outbox::next_attempt_at.asc())
-        .select(outbox::id)
-        .limit(limit)
-        .load(conn)
-}
-
-/// Claims one email for `lease_token` until `lease_until`, if it is still
-/// claimable. The conditional update is atomic on both backends, so of
-/// several senders racing for a row exactly one gets `Some`.
-pub fn claim(
+/// Claims up to `limit` emails for `lease_token` until `lease_until`:
+/// first those whose sender's lease has run out, then pending ones that
+/// are due, oldest first (each read from the `(status, next_attempt_at)`
+/// index in order). Call it in a write transaction. The rows are claimed
+/// by conditional updates that check again, row by row, that each is still
+/// claimable, so of several senders racing for a row exactly one gets it
+/// (PostgreSQL re-checks the condition on the row a concurrent claim
+/// committed). Returns how many were claimed; [`claimed`] reads them.
+pub fn claim_due(
     conn: &mut DbConnection,
-    id: &str,
     lease_token: &str,
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
-) -> QueryResult<Option<OutboxRow>> {
-    let claimed = diesel::update(
-        outbox::table.filter(outbox::id.eq(id)).filter(
-            outbox::status
-                .eq(Status::Pending.as_str())
-                .and(outbox::next_attempt_at.le(now))
-                .or(outbox::status
-                    .eq(Status::Sending.as_str())
-                    .and(outbox::lease_until.lt(now))),
-        ),
-    )
-    .set((
-        outbox::status.eq(Status::Sending.as_str()),
-        outbox::lease_until.eq(lease_until),
-        outbox::lease_token.eq(lease_token),
-        outbox::updated_at.eq(now),
-    ))
-    .execute(conn)?;
-    if claimed != 1 {
-        return Ok(None);
+    limit: i64,
+) -> QueryResult<usize> {
+    let claim = || {
+        (
+            outbox::status.eq(Status::Sending.as_str()),
+            outbox::lease_until.eq(lease_until),
+            outbox::lease_token.eq(lease_token),
+            outbox::updated_at.eq(now),
+        )
+    };
+    let expired = || {
+        outbox::status
+            .eq(Status::Sending.as_str())
+            .and(outbox::lease_until.lt(now))
+    };
+    let stranded: Vec<String> = outbox::table
+        .filter(expired())
+        .select(outbox::id)
+        .order(outbox::next_attempt_at.asc())
+        .limit(limit)
+        .load(conn)?;
+    let due = || {
+        outbox::status
+            .eq(Status::Pending.as_str())
+            .and(outbox::next_attempt_at.le(now))
+    };
+    let pending: Vec<String> = match limit - stranded.len() as i64 {
+        0 => Vec::new(),
+        left => outbox::table
+            .filter(due())
+            .select(outbox::id)
+            .order(outbox::next_attempt_at.asc())
+            .limit(left)
+            .load(conn)?,
+    };
+    let mut claimed = 0;
+    if !stranded.is_empty() {
+        claimed += diesel::update(
+            outbox::table
+                .filter(outbox::id.eq_any(&stranded))
+                .filter(expired()),
+        )
+        .set(claim())
+        .execute(conn)?;
     }
-    get(conn, id)
+    if !pending.is_empty() {
+        claimed += diesel::update(
+            outbox::table
+                .filter(outbox::id.eq_any(&pending))
+                .filter(due()),
+        )
+        .set(claim())
+        .execute(conn)?;
+    }
+    Ok(claimed)
 }
 
-/// Records a delivery, if the lease is still ours. Returns whether it was.
-pub fn mark_sent(
-    conn: &mut DbConnection,
-    id: &str,
-    lease_token: &str,
-    now: NaiveDateTime,
-) -> QueryResult<bool> {
-    let n = diesel::update(
-        outbox::table
-            .filter(outbox::id.eq(id))
-            .filter(outbox::status.eq(Status::Sending.as_str()))
-            .filter(outbox::lease_token.eq(lease_token)),
-    )
-    .set((
-        outbox::status.eq(Status::Sent.as_str()),
-        outbox::attempts.eq(outbox::attempts + 1),
-        outbox::sent_at.eq(now),
-        outbox::lease_until.eq(None::<NaiveDateTime>),
-        outbox::lease_token.eq(None::<String>),
-        outbox::updated_at.eq(now),
-    ))
-    .execute(conn)?;
-    Ok(n == 1)
+/// The emails `lease_token` holds, oldest first, with their content.
+pub fn claimed(conn: &mut DbConnection, lease_token: &str) -> QueryResult<Vec<Claimed>> {
+    outbox::table
+        .filter(outbox::status.eq(Status::Sending.as_str()))
+        .filter(outbox::lease_token.eq(lease_token))
+        .order(outbox::next_attempt_at.asc())
+        .select(Claimed::as_select())
+        .load(conn)
 }
 
 /// What to do with an email whose attempt failed.
@@ -233,31 +235,86 @@ pub struct Failure {
     pub error: String,
 }
 
-/// Records a failed attempt, if the lease is still ours.
-pub fn mark_failed(
+/// The outcomes of the sends of one lease.
+#[derive(Debug, Clone, Default)]
+pub struct Settlement {
+    pub sent: Vec<String>,
+    pub failed: Vec<(String, Failure)>,
+    /// Claimed but not attempted (the sender is stopping, or the lease is
+    /// running out): pending again, due as before, attempts unchanged.
+    pub released: Vec<String>,
+}
+
+impl Settlement {
+    pub fn len(&self) -> usize {
+        self.sent.len() + self.failed.len() + self.released.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Records the outcomes of `lease_token`'s sends, for the rows whose lease
+/// is still that token's (one update for all those sent, one for all those
+/// released, one per failure). Call it in one transaction. Returns how many
+/// rows were recorded.
+pub fn settle(
     conn: &mut DbConnection,
-    id: &str,
     lease_token: &str,
-    failure: &Failure,
+    settlement: &Settlement,
     now: NaiveDateTime,
-) -> QueryResult<bool> {
-    let n = diesel::update(
-        outbox::table
-            .filter(outbox::id.eq(id))
-            .filter(outbox::status.eq(Status::Sending.as_str()))
-            .filter(outbox::lease_token.eq(lease_token)),
-    )
-    .set((
-        outbox::status.eq(failure.status.as_str()),
-        outbox::attempts.eq(failure.attempts),
-        outbox::next_attempt_at.eq(failure.next_attempt_at),
-        outbox::last_error.eq(&failure.error),
-        outbox::lease_until.eq(None::<NaiveDateTime>),
-        outbox::lease_token.eq(None::<String>),
-        outbox::updated_at.eq(now),
-    ))
-    .execute(conn)?;
-    Ok(n == 1)
+) -> QueryResult<usize> {
+    let held = || {
+        outbox::status
+            .eq(Status::Sending.as_str())
+            .and(outbox::lease_token.eq(lease_token))
+    };
+    let mut recorded = 0;
+    if !settlement.sent.is_empty() {
+        recorded += diesel::update(
+            outbox::table
+                .filter(outbox::id.eq_any(&settlement.sent))
+                .filter(held()),
+        )
+        .set((
+            outbox::status.eq(Status::Sent.as_str()),
+            outbox::attempts.eq(outbox::attempts + 1),
+            outbox::sent_at.eq(now),
+            outbox::lease_until.eq(None::<NaiveDateTime>),
+            outbox::lease_token.eq(None::<String>),
+            outbox::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    }
+    for (id, failure) in &settlement.failed {
+        recorded += diesel::update(outbox::table.filter(outbox::id.eq(id)).filter(held()))
+            .set((
+                outbox::status.eq(failure.status.as_str()),
+                outbox::attempts.eq(failure.attempts),
+                outbox::next_attempt_at.eq(failure.next_attempt_at),
+                outbox::last_error.eq(&failure.error),
+                outbox::lease_until.eq(None::<NaiveDateTime>),
+                outbox::lease_token.eq(None::<String>),
+                outbox::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    if !settlement.released.is_empty() {
+        recorded += diesel::update(
+            outbox::table
+                .filter(outbox::id.eq_any(&settlement.released))
+                .filter(held()),
+        )
+        .set((
+            outbox::status.eq(Status::Pending.as_str()),
+            outbox::lease_until.eq(None::<NaiveDateTime>),
+            outbox::lease_token.eq(None::<String>),
+            outbox::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    }
+    Ok(recorded)
 }
 
 pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<Option<OutboxRow>> {

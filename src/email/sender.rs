@@ -1,23 +1,26 @@
-//! The background sender: claims due outbox rows with a lease, sends them
-//! through SMTP (or into `.eml` files when no SMTP server is configured) and
-//! records the outcome. Any number of senders may share one database: a row
-//! is claimed by a conditional update, so exactly one sender wins it, and an
-//! outcome is recorded only by the sender still holding the row's lease.
+//! The background sender: claims due outbox rows in batches under one
+//! lease, renders and sends them, several at a time, through SMTP (or into
+//! `.eml` files when no SMTP server is configured) and records their
+//! outcomes in batches. Any number of senders may share one database: rows
+//! are claimed by a conditional update, so exactly one sender wins each,
+//! and an outcome is recorded only by the sender still holding the row's
+//! lease.
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use chrono::NaiveDateTime;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment as MailAttachment, Mailbox, MultiPart};
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 
 use super::headers;
 use super::messages::header_text;
-use super::outbox::{self, Failure, OutboxRow, Status};
+use super::outbox::{self, Claimed, Failure, OutboxRow, Settlement, Status};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{DbConnection, DbPool};
@@ -25,14 +28,18 @@ use crate::values::EmailAddress;
 
 /// How often an idle sender looks for due emails.
 pub const DEFAULT_POLL: Duration = Duration::from_millis(250);
-/// How long a claim protects a row from other senders; longer than any send.
+/// How long a claim protects its rows from other senders.
 const LEASE_SECS: i64 = 120;
 /// Network timeout of one SMTP conversation step.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
-/// Upper bound on one whole send, well inside the lease.
+/// Upper bound on one whole send.
 const SEND_TIMEOUT: Duration = Duration::from_secs(60);
-/// Candidate rows read per look at the queue.
-const BATCH: i64 = 10;
+/// A send starts only while this much of the lease is left, so that it
+/// ends (or times out) and is recorded before another sender may take the
+/// row over; claimed rows not started by then are released.
+const LEASE_RESERVE: Duration = Duration::from_secs(70);
+/// Outcomes recorded in one transaction while a batch is still sending.
+const SETTLE_EVERY: usize = 64;
 /// How long a sender waits for a database connection.
 const DB_TIMEOUT: Duration = Duration::from_secs(5);
 /// Longest stored error text.
@@ -48,19 +55,24 @@ enum Transport {
 }
 
 impl Transport {
+    /// Makes the mail folder, once per batch.
+    async fn prepare(&self) -> Result<(), String> {
+        match self {
+            Transport::Smtp(_) => Ok(()),
+            Transport::Files { dir, .. } => tokio::fs::create_dir_all(dir)
+                .await
+                .map_err(|e| format!("cannot create {}: {e}", dir.display())),
+        }
+    }
+
     async fn send(&self, message: Message) -> Result<(), String> {
         match self {
             Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
-            Transport::Files { dir, transport } => {
-                tokio::fs::create_dir_all(dir)
-                    .await
-                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-                transport
-                    .send(message)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            }
+            Transport::Files { transport, .. } => transport
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
         }
     }
 }
@@ -73,7 +85,15 @@ pub struct Sender {
     from: Mailbox,
     retry_secs: u64,
     max_attempts: u32,
+    batch: i64,
+    concurrency: usize,
     poll: Duration,
+}
+
+/// A claimed email, rendered: the message, or why it cannot be built.
+struct Ready {
+    row: OutboxRow,
+    message: Result<Message, String>,
 }
 
 impl Sender {
@@ -89,11 +109,13 @@ impl Sender {
             .mail_from
             .parse()
             .map_err(|e| anyhow::anyhow!("key `mail_from`: {e}"))?;
+        let concurrency = settings.email_concurrency as usize;
         let transport = match &settings.smtp_url {
             Some(url) => Transport::Smtp(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| anyhow::anyhow!("key `smtp_url`: {e}"))?
                     .timeout(Some(SMTP_TIMEOUT))
+                    .pool_config(PoolConfig::new().max_size(settings.email_concurrency))
                     .build(),
             ),
             None => Transport::Files {
@@ -108,6 +130,8 @@ impl Sender {
             from,
             retry_secs: settings.email_retry_secs,
             max_attempts: settings.email_max_attempts,
+            batch: i64::from(settings.email_batch_size),
+            concurrency,
             poll,
         })
     }
@@ -143,94 +167,160 @@ impl Sender {
         tracing::debug!("email sender stopped");
     }
 
-    /// Claims and sends due rows one at a time until none is left, checking
-    /// for a stop request before each claim (never during a send).
+    /// Claims and sends batches until none is left, checking for a stop
+    /// request before each claim and each send (never during one).
     async fn deliver(&self, stopped: Option<&watch::Receiver<bool>>) -> usize {
         let is_stopping = || stopped.is_some_and(|s| *s.borrow() || s.has_changed().is_err());
         let mut delivered = 0;
-        loop {
-            let now = self.now();
-            let ids = match self.db(move |c| outbox::due(c, now, BATCH)).await {
-                Ok(ids) => ids,
+        while !is_stopping() {
+            let token = uuid::Uuid::new_v4().to_string();
+            let claimed_at = Instant::now();
+            let batch = match self.claim(token.clone()).await {
+                Ok(batch) => batch,
                 Err(e) => {
-                    tracing::warn!(error = %e, "email sender cannot read the outbox");
-                    return delivered;
+                    tracing::warn!(error = %e, "email sender cannot claim emails");
+                    break;
                 }
             };
-            let mut claimed_any = false;
-            for id in ids {
-                if is_stopping() {
-                    return delivered;
-                }
-                let now = self.now();
-                let token = uuid::Uuid::new_v4().to_string();
-                let lease_until = now + chrono::Duration::seconds(LEASE_SECS);
-                let claim_token = token.clone();
-                let row = match self
-                    .write(move |c| outbox::claim(c, &id, &claim_token, now, lease_until))
-                    .await
-                {
-                    Ok(Some(row)) => row,
-                    Ok(None) => continue,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "email sender cannot claim an email");
-                        return delivered;
-                    }
-                };
-                claimed_any = true;
-                if self.send_claimed(row, token).await {
-                    delivered += 1;
-                }
+            if batch.is_empty() {
+                break;
             }
-            if !claimed_any {
-                return delivered;
-            }
+            delivered += self
+                .send_batch(batch, &token, claimed_at, &is_stopping)
+                .await;
         }
+        delivered
     }
 
-    /// Sends one claimed row and records the outcome; true if delivered.
-    async fn send_claimed(&self, row: OutboxRow, token: String) -> bool {
-        let id = row.id.clone();
-        let outcome = match self.message(&row) {
-            Ok(message) => {
-                match tokio::time::timeout(SEND_TIMEOUT, self.transport.send(message)).await {
-                    Ok(result) => result,
-                    Err(_) => Err(format!("timed out after {}s", SEND_TIMEOUT.as_secs())),
+    /// Claims up to a batch of due rows under `token` (one write
+    /// transaction), then reads and renders them off the writers' queue.
+    async fn claim(&self, token: String) -> anyhow::Result<Vec<Ready>> {
+        let now = self.now();
+        let lease_until = now + chrono::Duration::seconds(LEASE_SECS);
+        let limit = self.batch;
+        let claim_token = token.clone();
+        let n = self
+            .write(move |c| outbox::claim_due(c, &claim_token, now, lease_until, limit))
+            .await?;
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let claimed = self.db(move |c| outbox::claimed(c, &token)).await?;
+        let (from, date) = (self.from.clone(), SystemTime::from(self.clock.now()));
+        Ok(tokio::task::spawn_blocking(move || {
+            claimed
+                .into_iter()
+                .map(|c| Ready {
+                    message: message(&c, &from, date),
+                    row: c.row,
+                })
+                .collect()
+        })
+        .await?)
+    }
+
+    /// Sends a claimed batch, `concurrency` at a time, recording outcomes
+    /// every [`SETTLE_EVERY`] without holding up the sends; returns how
+    /// many were delivered.
+    async fn send_batch(
+        &self,
+        batch: Vec<Ready>,
+        token: &str,
+        claimed_at: Instant,
+        is_stopping: &impl Fn() -> bool,
+    ) -> usize {
+        let start_by = claimed_at + Duration::from_secs(LEASE_SECS as u64) - LEASE_RESERVE;
+        let prepared = self.transport.prepare().await;
+        let mut waiting = batch.into_iter();
+        let mut sending = JoinSet::new();
+        let mut settlement = Settlement::default();
+        let mut settling = JoinSet::new();
+        let mut delivered = 0;
+        loop {
+            while sending.len() < self.concurrency {
+                let Some(ready) = waiting.next() else { break };
+                if is_stopping() || Instant::now() >= start_by {
+                    settlement.released.push(ready.row.id);
+                    settlement
+                        .released
+                        .extend(waiting.by_ref().map(|r| r.row.id));
+                    break;
+                }
+                let transport = self.transport.clone();
+                let prepared = prepared.clone();
+                sending.spawn(async move {
+                    let outcome = match (prepared, ready.message) {
+                        (Err(e), _) | (_, Err(e)) => Err(e),
+                        (Ok(()), Ok(message)) => {
+                            match tokio::time::timeout(SEND_TIMEOUT, transport.send(message)).await
+                            {
+                                Ok(result) => result,
+                                Err(_) => {
+                                    Err(format!("timed out after {}s", SEND_TIMEOUT.as_secs()))
+                                }
+                            }
+                        }
+                    };
+                    (ready.row, outcome)
+                });
+            }
+            let Some(joined) = sending.join_next().await else {
+                break;
+            };
+            // A send task that panicked leaves its row leased; it is taken
+            // over when the lease runs out.
+            let Ok((row, outcome)) = joined else {
+                tracing::warn!("an email send task failed");
+                continue;
+            };
+            match outcome {
+                Ok(()) => {
+                    tracing::debug!(email_id = %row.id, kind = %row.kind, "email sent");
+                    delivered += 1;
+                    settlement.sent.push(row.id);
+                }
+                Err(error) => {
+                    let failure = self.failure(&row, &error, self.now());
+                    tracing::warn!(
+                        email_id = %row.id,
+                        kind = %row.kind,
+                        attempts = failure.attempts,
+                        status = %failure.status,
+                        error = %failure.error,
+                        "email not sent"
+                    );
+                    settlement.failed.push((row.id, failure));
                 }
             }
-            Err(e) => Err(e),
-        };
-        let now = self.now();
-        let recorded = match &outcome {
-            Ok(()) => {
-                tracing::info!(email_id = %id, kind = %row.kind, "email sent");
-                self.write(move |c| outbox::mark_sent(c, &id, &token, now))
-                    .await
-            }
-            Err(error) => {
-                let failure = self.failure(&row, error, now);
-                tracing::warn!(
-                    email_id = %id,
-                    kind = %row.kind,
-                    attempts = failure.attempts,
-                    status = %failure.status,
-                    error = %failure.error,
-                    "email not sent"
-                );
-                self.write(move |c| outbox::mark_failed(c, &id, &token, &failure, now))
-                    .await
-            }
-        };
-        match recorded {
-            Ok(true) => {}
-            Ok(false) => {
-                tracing::warn!(email_id = %row.id, "email lease was lost before the outcome was recorded")
-            }
-            Err(e) => {
-                tracing::warn!(email_id = %row.id, error = %e, "cannot record an email's outcome")
+            if settlement.len() >= SETTLE_EVERY {
+                let this = self.clone();
+                let (token, done) = (token.to_owned(), std::mem::take(&mut settlement));
+                settling.spawn(async move { this.settle(&token, done).await });
             }
         }
-        outcome.is_ok()
+        self.settle(token, settlement).await;
+        while settling.join_next().await.is_some() {}
+        delivered
+    }
+
+    /// Records outcomes in one write transaction.
+    async fn settle(&self, token: &str, settlement: Settlement) {
+        if settlement.is_empty() {
+            return;
+        }
+        let (now, expected) = (self.now(), settlement.len());
+        let token = token.to_owned();
+        match self
+            .write(move |c| outbox::settle(c, &token, &settlement, now))
+            .await
+        {
+            Ok(n) if n == expected => {}
+            Ok(n) => tracing::warn!(
+                lost = expected - n,
+                "email leases were lost before the outcomes were recorded"
+            ),
+            Err(e) => tracing::warn!(error = %e, "cannot record emails' outcomes"),
+        }
     }
 
     /// The next state of a row whose attempt failed: retried after
@@ -262,32 +352,6 @@ impl Sender {
         }
     }
 
-    fn message(&self, row: &OutboxRow) -> Result<Message, String> {
-        let to = EmailAddress::parse(&row.recipient)
-            .map_err(|e| format!("invalid recipient address: {e}"))?
-            .into_address();
-        let alternative =
-            MultiPart::alternative_plain_html(row.text_body.clone(), row.html_body.clone());
-        let body = match row.attachment() {
-            Some(a) => {
-                let content_type = ContentType::parse(&a.content_type)
-                    .map_err(|e| format!("invalid attachment content type: {e}"))?;
-                MultiPart::mixed()
-                    .multipart(alternative)
-                    .singlepart(MailAttachment::new(a.filename).body(a.body, content_type))
-            }
-            None => alternative,
-        };
-        Message::builder()
-            .from(self.from.clone())
-            .to(Mailbox::new(None, to))
-            .raw_header(headers::subject(&header_text(&row.subject)))
-            .message_id(Some(format!("<{}@{}>", row.id, self.from.email.domain())))
-            .date(SystemTime::from(self.clock.now()))
-            .multipart(body)
-            .map_err(|e| format!("cannot build the message: {e}"))
-    }
-
     fn now(&self) -> NaiveDateTime {
         self.clock.now().naive_utc()
     }
@@ -316,6 +380,34 @@ impl Sender {
     }
 }
 
+/// Renders a claimed email into the message to send.
+fn message(claimed: &Claimed, from: &Mailbox, date: SystemTime) -> Result<Message, String> {
+    let row = &claimed.row;
+    let to = EmailAddress::parse(&row.recipient)
+        .map_err(|e| format!("invalid recipient address: {e}"))?
+        .into_address();
+    let body = claimed.content()?.render(&row.kind, &row.subject)?;
+    let alternative = MultiPart::alternative_plain_html(body.text, body.html);
+    let body = match body.attachment {
+        Some(a) => {
+            let content_type = ContentType::parse(&a.content_type)
+                .map_err(|e| format!("invalid attachment content type: {e}"))?;
+            MultiPart::mixed()
+                .multipart(alternative)
+                .singlepart(MailAttachment::new(a.filename).body(a.body, content_type))
+        }
+        None => alternative,
+    };
+    Message::builder()
+        .from(from.clone())
+        .to(Mailbox::new(None, to))
+        .raw_header(headers::subject(&header_text(&row.subject)))
+        .message_id(Some(format!("<{}@{}>", row.id, from.email.domain())))
+        .date(date)
+        .multipart(body)
+        .map_err(|e| format!("cannot build the message: {e}"))
+}
+
 /// A running sender. It stops when told to, or once this handle and every
 /// [`SenderHandle::keep_alive`] token are dropped.
 pub struct SenderHandle {
@@ -330,8 +422,9 @@ impl SenderHandle {
         self.stop.clone()
     }
 
-    /// Stops claiming new emails, lets a send in flight finish and be
-    /// recorded, and waits for the sender to end.
+    /// Stops claiming and starting sends, lets the sends in flight finish
+    /// and be recorded (claimed emails not yet started are released), and
+    /// waits for the sender to end.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         if let Err(e) = self.task.await {

@@ -430,6 +430,47 @@ impl Drop for TestApp {
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// An email in the outbox, rendered as the sender would send it.
+#[derive(Debug, Clone)]
+pub struct Queued {
+    pub recipient: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl TestApp {
+    /// The emails of one kind queued so far, oldest first, rendered.
+    pub async fn queued(&self, kind: &'static str) -> Vec<Queued> {
+        let rows: Vec<(String, String, Option<String>)> = self
+            .state
+            .db(move |conn| {
+                use diesel::prelude::*;
+                use plenary::email::schema::outbox;
+                Ok(outbox::table
+                    .filter(outbox::kind.eq(kind))
+                    .order(outbox::id.asc())
+                    .select((outbox::recipient, outbox::subject, outbox::payload))
+                    .load(conn)?)
+            })
+            .await
+            .unwrap();
+        rows.into_iter()
+            .map(|(recipient, subject, payload)| {
+                let content: plenary::email::messages::Content =
+                    serde_json::from_str(&payload.expect("content kept")).unwrap();
+                let body = content.render(kind, &subject).unwrap();
+                Queued {
+                    recipient,
+                    subject,
+                    text: body.text,
+                    html: body.html,
+                }
+            })
+            .collect()
+    }
+}
+
 /// The 2016 Annual Conference as an API body.
 pub fn cardiff() -> Value {
     json!({
