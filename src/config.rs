@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use figment::providers::{Env, Format, Toml};
 use figment::Figment;
+use ipnet::IpNet;
 use serde::Deserialize;
 
 const DEFAULTS: &str = include_str!("../config/default.toml");
@@ -38,13 +39,36 @@ pub struct Settings {
     pub password_reset_minutes: u32,
     pub password_reset_every_secs: u64,
     pub login_max_failures: u32,
+    pub login_client_max_failures: u32,
     pub login_lockout_secs: u64,
+    /// Proxies whose `X-Forwarded-For` names the client (addresses or
+    /// CIDR networks); none by default.
+    pub trusted_proxies: Vec<TrustedProxy>,
     pub log_format: LogFormat,
     pub body_limit_bytes: usize,
     pub json_max_depth: usize,
     pub request_timeout_secs: u64,
     pub max_delegates_per_registration: usize,
     pub regions: Vec<String>,
+}
+
+/// A proxy in front of the server: an address (`10.0.0.2`, `::1`) or a
+/// network (`10.0.0.0/8`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrustedProxy(pub IpNet);
+
+impl<'de> Deserialize<'de> for TrustedProxy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse::<IpNet>()
+            .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
+            .map(Self)
+            .map_err(|_| {
+                serde::de::Error::custom(format!(
+                    "`{s}` is neither an IP address nor a network such as 10.0.0.0/8"
+                ))
+            })
+    }
 }
 
 /// How log lines are written.
@@ -117,6 +141,10 @@ impl Settings {
             ("invitation_days", self.invitation_days as u64),
             ("password_reset_minutes", self.password_reset_minutes as u64),
             ("login_max_failures", self.login_max_failures as u64),
+            (
+                "login_client_max_failures",
+                self.login_client_max_failures as u64,
+            ),
             ("body_limit_bytes", self.body_limit_bytes as u64),
             ("json_max_depth", self.json_max_depth as u64),
             ("request_timeout_secs", self.request_timeout_secs),

@@ -64,6 +64,31 @@ fn bad_configuration_names_the_key() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("database_url"));
 
+    let out = plenary(dir.path())
+        .env(
+            "PLENARY_TRUSTED_PROXIES",
+            "[\"10.0.0.0/8\", \"proxy.internal\"]",
+        )
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("trusted_proxies") && err.contains("proxy.internal"),
+        "{err}"
+    );
+    let out = plenary(dir.path())
+        .env("PLENARY_TRUSTED_PROXIES", "[\"10.0.0.0/8\", \"::1\"]")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
     let cfg = dir.path().join("plenary.toml");
     std::fs::write(&cfg, "listen = \"not an address\"\n").unwrap();
     let out = plenary(dir.path())

@@ -19,6 +19,8 @@ struct Case {
     method: Method,
     path: String,
     body: Option<Value>,
+    /// Sends the body with this `Content-Type` instead of as JSON.
+    content_type: Option<&'static str>,
     anonymous: u16,
     other: u16,
     staff: u16,
@@ -30,9 +32,44 @@ fn case(method: Method, path: String, body: Option<Value>, statuses: [u16; 3]) -
         method,
         path,
         body,
+        content_type: None,
         anonymous,
         other,
         staff,
+    }
+}
+
+/// A case whose JSON body is sent as `text/plain`.
+fn as_text(mut c: Case) -> Case {
+    c.content_type = Some("text/plain");
+    c
+}
+
+impl Case {
+    async fn send(&self, app: &TestApp, token: Option<&str>) -> Response {
+        match self.content_type {
+            None => {
+                app.request(
+                    self.method.clone(),
+                    &self.path,
+                    token,
+                    self.body.as_ref(),
+                    &[],
+                )
+                .await
+            }
+            Some(content_type) => {
+                let body = self.body.as_ref().map(Value::to_string).unwrap_or_default();
+                app.send_bytes(
+                    self.method.clone(),
+                    &self.path,
+                    token,
+                    Some(content_type),
+                    body.into(),
+                )
+                .await
+            }
+        }
     }
 }
 
@@ -41,7 +78,9 @@ fn code_for(status: u16) -> &'static str {
         401 => "unauthenticated",
         403 => "forbidden",
         404 => "not_found",
+        405 => "method_not_allowed",
         409 => "conflict",
+        415 => "unsupported_media_type",
         _ => unreachable!("the matrix only expects these refusals"),
     }
 }
@@ -439,6 +478,54 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
         ),
         case(M::GET, c("/motions.csv"), None, [401, 403, 200]),
         case(M::GET, c("/cac-nominations.csv"), None, [401, 403, 200]),
+        // A body that is not JSON is refused once the caller may act.
+        as_text(case(
+            M::POST,
+            "/api/v1/auth/login".into(),
+            Some(json!({"email": "nobody@party.example", "password": "wrong password"})),
+            [415, 415, 415],
+        )),
+        as_text(case(
+            M::POST,
+            "/api/v1/organisations".into(),
+            Some(
+                json!({"name": "Plain", "kind": "society", "region": "Wales",
+                        "contact_email": "plain@society.example"}),
+            ),
+            [401, 403, 415],
+        )),
+        as_text(case(
+            M::PATCH,
+            c(""),
+            Some(json!({"venue": "Swansea"})),
+            [401, 403, 415],
+        )),
+        as_text(case(
+            M::POST,
+            c("/registrations"),
+            Some(json!({"organisation_id": owner, "payment_method": "invoice", "delegates": []})),
+            [401, 415, 415],
+        )),
+        as_text(case(
+            M::POST,
+            format!("/api/v1/delegates/{second}/substitution"),
+            Some(json!({"name": "Plain", "email": "plain@owner.example"})),
+            [401, 415, 415],
+        )),
+        // A method the path does not support is 405 for everyone.
+        case(M::DELETE, c(""), None, [405, 405, 405]),
+        case(
+            M::PUT,
+            "/api/v1/organisations".into(),
+            Some(json!({})),
+            [405, 405, 405],
+        ),
+        case(
+            M::DELETE,
+            format!("/api/v1/registrations/{reg_id}"),
+            None,
+            [405, 405, 405],
+        ),
         // Unknown ids are 404 for everyone allowed to ask.
         case(
             M::GET,
@@ -490,14 +577,9 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
 
     for c in &cases {
         let before = snapshot(&app, &staff, &reg_id, &conference).await;
-        let body = c.body.as_ref();
-        let anonymous = app
-            .request(c.method.clone(), &c.path, None, body, &[])
-            .await;
+        let anonymous = c.send(&app, None).await;
         check(anonymous, c.anonymous, "anonymous", c, &secrets);
-        let res = app
-            .request(c.method.clone(), &c.path, Some(&other), body, &[])
-            .await;
+        let res = c.send(&app, Some(&other)).await;
         let refused = res.status.as_u16() >= 400;
         check(res, c.other, "other organisation", c, &secrets);
         if c.method != M::GET && refused {
@@ -509,9 +591,7 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
                 c.path
             );
         }
-        let res = app
-            .request(c.method.clone(), &c.path, Some(&staff), body, &[])
-            .await;
+        let res = c.send(&app, Some(&staff)).await;
         check(res, c.staff, "staff", c, &[]);
     }
 

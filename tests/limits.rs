@@ -18,6 +18,10 @@ backend_tests!(
     price_tiers_per_conference,
     page_size,
     login_throttling,
+    a_lockout_lets_the_owner_in_from_elsewhere,
+    a_failing_client_is_slowed_whatever_the_email,
+    forwarded_for_counts_only_from_trusted_proxies,
+    parallel_guesses_stop_at_the_limit,
 );
 
 mod timeouts {
@@ -371,4 +375,168 @@ async fn login_throttling(b: Backend) {
     let res = app.post("/api/v1/auth/login", None, &bad).await;
     assert_eq!(res.headers["retry-after"], "900");
     res.problem(429, "too_many_requests");
+    // The client that failed is refused the right password too, until its
+    // failures expire.
+    let good = json!({"email": "chair@party.example", "password": common::PASSWORD});
+    app.clock.advance(chrono::Duration::seconds(600));
+    let res = app.post("/api/v1/auth/login", None, &good).await;
+    assert_eq!(res.headers["retry-after"], "300");
+    res.problem(429, "too_many_requests");
+    app.clock.advance(chrono::Duration::seconds(300));
+    app.post("/api/v1/auth/login", None, &good)
+        .await
+        .expect(200);
+}
+
+/// A login as if from `client`, through the proxy at 127.0.0.1.
+async fn login_from(app: &TestApp, client: &str, email: &str, password: &str) -> common::Response {
+    app.request(
+        reqwest::Method::POST,
+        "/api/v1/auth/login",
+        None,
+        Some(&json!({"email": email, "password": password})),
+        &[("X-Forwarded-For", client)],
+    )
+    .await
+}
+
+/// The throttle's stored keys.
+async fn throttle_keys(app: &TestApp) -> Vec<String> {
+    use diesel::prelude::*;
+    use plenary::db::schema::login_throttle::dsl as t;
+    app.state
+        .db(|conn| {
+            Ok(t::login_throttle
+                .select(t::key_hash)
+                .order(t::key_hash)
+                .load::<String>(conn)?)
+        })
+        .await
+        .unwrap()
+}
+
+fn behind_local_proxy(s: &mut plenary::config::Settings) {
+    s.trusted_proxies = vec![plenary::config::TrustedProxy(
+        "127.0.0.1/32".parse().unwrap(),
+    )];
+}
+
+async fn a_lockout_lets_the_owner_in_from_elsewhere(b: Backend) {
+    let app = TestApp::spawn_with(b, behind_local_proxy).await;
+    let chair = "chair@party.example";
+    app.create_user(chair, "staff", None).await;
+    let (attacker, owner, another) = ("203.0.113.66", "198.51.100.7", "192.0.2.99");
+    for _ in 0..5 {
+        login_from(&app, attacker, chair, "guess guess guess")
+            .await
+            .problem(401, "unauthenticated");
+    }
+    // The attacker is refused, even with the right password...
+    let res = login_from(&app, attacker, chair, "guess guess guess").await;
+    assert_eq!(res.headers["retry-after"], "900");
+    res.problem(429, "too_many_requests");
+    login_from(&app, attacker, chair, common::PASSWORD)
+        .await
+        .problem(429, "too_many_requests");
+    // ...while the owner, at a client that has not failed, signs in, and
+    // leaves nothing stored for it.
+    let before = throttle_keys(&app).await;
+    login_from(&app, owner, chair, common::PASSWORD)
+        .await
+        .expect(200);
+    assert_eq!(throttle_keys(&app).await, before);
+    // A new client gets one guess at a locked account, then waits.
+    login_from(&app, another, chair, "guess guess guess")
+        .await
+        .problem(401, "unauthenticated");
+    login_from(&app, another, chair, common::PASSWORD)
+        .await
+        .problem(429, "too_many_requests");
+    // Only digests are stored: no email, no address.
+    for key in throttle_keys(&app).await {
+        assert!(
+            key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{key}"
+        );
+    }
+    // Once the failures are a window old, the attacker may try again.
+    app.clock.advance(chrono::Duration::seconds(901));
+    login_from(&app, attacker, chair, "guess guess guess")
+        .await
+        .problem(401, "unauthenticated");
+}
+
+async fn a_failing_client_is_slowed_whatever_the_email(b: Backend) {
+    let app = TestApp::spawn_with(b, |s| {
+        behind_local_proxy(s);
+        s.login_client_max_failures = 3;
+    })
+    .await;
+    app.create_user("chair@party.example", "staff", None).await;
+    let sprayer = "203.0.113.66";
+    for i in 0..3 {
+        login_from(
+            &app,
+            sprayer,
+            &format!("user{i}@party.example"),
+            "Summer2016!!",
+        )
+        .await
+        .problem(401, "unauthenticated");
+    }
+    let res = login_from(&app, sprayer, "user9@party.example", "Summer2016!!").await;
+    assert_eq!(res.headers["retry-after"], "900");
+    res.problem(429, "too_many_requests");
+    login_from(&app, sprayer, "chair@party.example", common::PASSWORD)
+        .await
+        .problem(429, "too_many_requests");
+    // Nobody's account was locked by it.
+    login_from(
+        &app,
+        "198.51.100.7",
+        "chair@party.example",
+        common::PASSWORD,
+    )
+    .await
+    .expect(200);
+}
+
+async fn forwarded_for_counts_only_from_trusted_proxies(b: Backend) {
+    // No trusted proxies (the default): a client cannot dodge the limits by
+    // writing a new X-Forwarded-For each time.
+    let app = TestApp::spawn_with(b, |s| s.login_client_max_failures = 3).await;
+    for i in 0..3 {
+        login_from(
+            &app,
+            &format!("203.0.113.{i}"),
+            &format!("user{i}@party.example"),
+            "Summer2016!!",
+        )
+        .await
+        .problem(401, "unauthenticated");
+    }
+    login_from(&app, "203.0.113.200", "user9@party.example", "Summer2016!!")
+        .await
+        .problem(429, "too_many_requests");
+}
+
+async fn parallel_guesses_stop_at_the_limit(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.create_user("chair@party.example", "staff", None).await;
+    let guesses = (0..16).map(|i| {
+        let app = &app;
+        async move {
+            app.post(
+                "/api/v1/auth/login",
+                None,
+                &json!({"email": "chair@party.example", "password": format!("guess number {i}")}),
+            )
+            .await
+            .status
+            .as_u16()
+        }
+    });
+    let mut statuses = futures_util::future::join_all(guesses).await;
+    statuses.sort_unstable();
+    assert_eq!(statuses, [[401; 5].as_slice(), &[429; 11]].concat());
 }

@@ -3,6 +3,7 @@
 
 pub mod ops;
 pub mod store;
+pub mod throttle;
 pub mod tokens;
 
 use crate::db::sql::text_enum;

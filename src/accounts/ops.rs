@@ -1,10 +1,12 @@
 //! Account operations: create an account (staff, and the `create-staff`
-//! command), sign in and out, look up the account behind a token.
+//! command), sign in (throttled, see [`super::throttle`]) and out, look up
+//! the account behind a token.
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::store::{self, UserRow};
+use super::throttle::{self, ClientAddress};
 use super::tokens::{self, Taken, TokenPurpose};
 use super::UserRole;
 use crate::config::Settings;
@@ -181,31 +183,32 @@ pub struct Session {
 }
 
 /// Exchanges an email and password for a session. An unknown email and a
-/// wrong password are refused alike, in the same time; after
-/// `login_max_failures` failures for one email it is locked for
-/// `login_lockout_secs`.
-pub async fn login(state: &AppState, email: &str, password: String) -> Result<Session, Error> {
+/// wrong password are refused alike, in the same time. Attempts are
+/// throttled by client address and by account ([`throttle`]): a client
+/// that keeps failing is refused with [`Error::TooManyRequests`], and so
+/// is one that failed on an account locked by failures, while the right
+/// password from a client that has not failed on it still signs in.
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password: String,
+    client: &ClientAddress,
+) -> Result<Session, Error> {
     let email = email.trim().to_lowercase();
-    let key = security::digest(&email);
     let now = state.now();
-    let lockout = Duration::seconds(state.settings.login_lockout_secs as i64);
-    let max_failures = state.settings.login_max_failures as i32;
+    let keys = throttle::Keys::new(&email, client);
+    let limits = throttle::Limits::new(&state.settings);
 
-    let (k, e) = (key.clone(), email.clone());
-    let (failures, user) = state
-        .db(move |conn| {
-            let failures = store::recent_failures(conn, &k, (now - lockout).naive_utc())?;
-            let user = store::by_email(conn, &e)?;
-            Ok((failures, user))
+    state
+        .tx(move |conn| throttle::purge(conn, &limits, now))
+        .await?;
+    let admitted = keys.clone();
+    let user = state
+        .tx(move |conn| {
+            throttle::admit(conn, &admitted, &limits, now)?;
+            Ok(store::by_email(conn, &email)?)
         })
         .await?;
-    if let Some((count, last)) = failures {
-        if count >= max_failures {
-            let until = last.and_utc() + lockout;
-            let retry_after_secs = (until - now).num_seconds().max(1) as u64;
-            return Err(Error::TooManyRequests { retry_after_secs });
-        }
-    }
 
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let ok = tokio::task::spawn_blocking(move || {
@@ -213,18 +216,8 @@ pub async fn login(state: &AppState, email: &str, password: String) -> Result<Se
     })
     .await
     .map_err(|e| Error::Internal(anyhow::anyhow!("password check failed: {e}")))?;
-
+    // A wrong password leaves the attempt counted as a failure.
     let Some(user) = user.filter(|_| ok) else {
-        state
-            .tx(move |conn| {
-                Ok(store::record_failure(
-                    conn,
-                    &key,
-                    now.naive_utc(),
-                    (now - lockout).naive_utc(),
-                )?)
-            })
-            .await?;
         return Err(Error::Unauthenticated);
     };
 
@@ -233,7 +226,7 @@ pub async fn login(state: &AppState, email: &str, password: String) -> Result<Se
     let expires_at = now + Duration::hours(i64::from(state.settings.token_ttl_hours));
     state
         .tx(move |conn| {
-            store::clear_failures(conn, &key)?;
+            throttle::succeeded(conn, &keys)?;
             store::delete_expired_sessions(conn, &user.id, now.naive_utc())?;
             store::insert_session(
                 conn,
@@ -405,7 +398,7 @@ pub fn set_password_with_link(
             }
             store::set_password_hash(conn, &user_id, password_hash)?;
             store::delete_sessions_of(conn, &user_id)?;
-            store::clear_failures(conn, &security::digest(&user.email))?;
+            throttle::forget_account(conn, &user.email)?;
             Ok(user_id)
         }
         Taken::Used => Err(refused("has been used already")),

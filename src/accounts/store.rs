@@ -1,10 +1,10 @@
-//! Accounts, sessions and login throttling, stored.
+//! Accounts, sessions and login throttling counts, stored.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::UserRole;
-use crate::db::schema::{login_failures, sessions, users};
+use crate::db::schema::{login_throttle, sessions, users};
 use crate::db::{is_unique_violation, DbConnection};
 use crate::ids::{OrganisationId, UserId};
 
@@ -149,64 +149,119 @@ pub fn delete_expired_sessions(
     .map(|_| ())
 }
 
-/// Failures counted for a key since `since`, and the time of the last one.
-pub fn recent_failures(
-    conn: &mut DbConnection,
-    email_hash: &str,
-    since: NaiveDateTime,
-) -> QueryResult<Option<(i32, NaiveDateTime)>> {
-    login_failures::table
-        .filter(login_failures::email_hash.eq(email_hash))
-        .filter(login_failures::last_failure_at.gt(since))
-        .select((login_failures::failures, login_failures::last_failure_at))
-        .first(conn)
-        .optional()
+/// What [`count_attempt`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// Counted: the key's failures in the window, this attempt included.
+    Counted { failures: i32 },
+    /// Not counted: the key already had `max` failures in the window, the
+    /// last at this time.
+    Refused { last_failure_at: NaiveDateTime },
 }
 
-/// Counts one failure; failures older than `since` start the count afresh.
-pub fn record_failure(
+/// Counts one more attempt under `key` unless it already has `max` in the
+/// window (failures after `since`; older ones start the count afresh), and
+/// stamps it `now`. The count is one conditional update, so concurrent
+/// attempts on PostgreSQL each see the others' committed counts and never
+/// overshoot `max`; a first attempt inserts in a savepoint, and one that
+/// loses that race to another counts on top of it.
+pub fn count_attempt(
     conn: &mut DbConnection,
-    email_hash: &str,
+    key: &str,
+    max: i32,
     now: NaiveDateTime,
     since: NaiveDateTime,
-) -> QueryResult<()> {
-    use login_failures::dsl as f;
-    for _ in 0..2 {
+) -> QueryResult<Attempt> {
+    use login_throttle::dsl as t;
+    let mine = || t::login_throttle.filter(t::key_hash.eq(key));
+    for _ in 0..3 {
         let bumped = diesel::update(
-            f::login_failures
-                .filter(f::email_hash.eq(email_hash))
-                .filter(f::last_failure_at.gt(since)),
+            mine()
+                .filter(t::last_failure_at.gt(since))
+                .filter(t::failures.lt(max)),
         )
-        .set((f::failures.eq(f::failures + 1), f::last_failure_at.eq(now)))
+        .set((t::failures.eq(t::failures + 1), t::last_failure_at.eq(now)))
         .execute(conn)?;
-        if bumped > 0 {
-            return Ok(());
+        if bumped == 1 {
+            let failures = mine().select(t::failures).first(conn)?;
+            return Ok(Attempt::Counted { failures });
         }
-        let restarted = diesel::update(f::login_failures.filter(f::email_hash.eq(email_hash)))
-            .set((f::failures.eq(1), f::last_failure_at.eq(now)))
+        let full = mine()
+            .filter(t::last_failure_at.gt(since))
+            .filter(t::failures.ge(max))
+            .select(t::last_failure_at)
+            .first(conn)
+            .optional()?;
+        if let Some(last_failure_at) = full {
+            return Ok(Attempt::Refused { last_failure_at });
+        }
+        let restarted = diesel::update(mine().filter(t::last_failure_at.le(since)))
+            .set((t::failures.eq(1), t::last_failure_at.eq(now)))
             .execute(conn)?;
-        if restarted > 0 {
-            return Ok(());
+        if restarted == 1 {
+            return Ok(Attempt::Counted { failures: 1 });
         }
-        match diesel::insert_into(f::login_failures)
-            .values((
-                f::email_hash.eq(email_hash),
-                f::failures.eq(1),
-                f::last_failure_at.eq(now),
-            ))
-            .execute(conn)
-        {
-            Ok(_) => return Ok(()),
-            // Another request inserted the row first: count on top of it.
+        let inserted = conn.transaction(|conn| {
+            diesel::insert_into(t::login_throttle)
+                .values((
+                    t::key_hash.eq(key),
+                    t::failures.eq(1),
+                    t::last_failure_at.eq(now),
+                ))
+                .execute(conn)
+        });
+        match inserted {
+            Ok(_) => return Ok(Attempt::Counted { failures: 1 }),
             Err(e) if is_unique_violation(&e) => continue,
             Err(e) => return Err(e),
         }
     }
-    Ok(())
+    Err(diesel::result::Error::QueryBuilderError(
+        "login throttle row kept changing under the count".into(),
+    ))
 }
 
-pub fn clear_failures(conn: &mut DbConnection, email_hash: &str) -> QueryResult<()> {
-    diesel::delete(login_failures::table.filter(login_failures::email_hash.eq(email_hash)))
+/// Takes back one attempt counted under `key` (its password was right),
+/// and forgets the key once nothing is left on it.
+pub fn uncount_attempt(conn: &mut DbConnection, key: &str) -> QueryResult<()> {
+    use login_throttle::dsl as t;
+    diesel::update(t::login_throttle.filter(t::key_hash.eq(key)))
+        .set(t::failures.eq(t::failures - 1))
+        .execute(conn)?;
+    diesel::delete(
+        t::login_throttle
+            .filter(t::key_hash.eq(key))
+            .filter(t::failures.le(0)),
+    )
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// Forgets `key` altogether.
+pub fn forget(conn: &mut DbConnection, key: &str) -> QueryResult<()> {
+    use login_throttle::dsl as t;
+    diesel::delete(t::login_throttle.filter(t::key_hash.eq(key)))
         .execute(conn)
         .map(|_| ())
+}
+
+/// Deletes the counts whose window ended by `since`. Run it as a statement
+/// of its own, outside a login's transaction. On PostgreSQL rows another
+/// transaction holds are skipped (left for the next purge), so a purge
+/// never waits for a login, and so never deadlocks with one.
+pub fn purge_throttle(conn: &mut DbConnection, since: NaiveDateTime) -> QueryResult<()> {
+    use login_throttle::dsl as t;
+    match conn {
+        DbConnection::Postgres(pg) => diesel::sql_query(
+            "DELETE FROM login_throttle WHERE key_hash IN \
+             (SELECT key_hash FROM login_throttle WHERE last_failure_at <= $1 \
+              FOR UPDATE SKIP LOCKED)",
+        )
+        .bind::<diesel::sql_types::Timestamp, _>(since)
+        .execute(pg),
+        DbConnection::Sqlite(sqlite) => {
+            diesel::delete(t::login_throttle.filter(t::last_failure_at.le(since))).execute(sqlite)
+        }
+    }
+    .map(|_| ())
 }

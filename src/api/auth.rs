@@ -6,11 +6,13 @@ use serde::{Deserialize, Serialize};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::error::{ApiError, ApiResult};
-use super::extract::Caller;
+use super::extract::{Caller, JsonBody};
 use super::responses::{
     BadRequest, Conflict, NotFound, TooManyRequests, Unauthenticated, Unprocessable,
+    UnsupportedMediaType,
 };
 use crate::accounts::ops as accounts;
+use crate::accounts::throttle::ClientAddress;
 use crate::ops::Error;
 use crate::security;
 use crate::state::AppState;
@@ -39,23 +41,27 @@ pub struct LoginResponse {
 
 /// Exchange an email and password for a bearer token.
 ///
-/// The same 401 answers an unknown email and a wrong password. After
-/// repeated failures for one email, further attempts get 429 with
-/// `Retry-After` until the lockout ends.
+/// The same 401 answers an unknown email and a wrong password. A client
+/// address with repeated failures (whatever the emails), or one that failed
+/// on an email that has since been locked by failures, gets 429 with
+/// `Retry-After` until its failures expire; the right password from a
+/// client that has not failed on a locked email still signs in.
 #[utoipa::path(
     tag = "auth",
+    request_body = LoginRequest,
     responses(
         (status = 200, body = LoginResponse),
-        BadRequest, Unauthenticated, TooManyRequests,
+        BadRequest, Unauthenticated, UnsupportedMediaType, TooManyRequests,
     )
 )]
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
-    body: web::Json<LoginRequest>,
+    client: ClientAddress,
+    JsonBody(body): JsonBody<LoginRequest>,
 ) -> ApiResult<web::Json<LoginResponse>> {
-    let LoginRequest { email, password } = body.into_inner();
-    let session = accounts::login(&state, &email, password).await?;
+    let LoginRequest { email, password } = body;
+    let session = accounts::login(&state, &email, password, &client).await?;
     Ok(web::Json(LoginResponse {
         token: session.token,
         expires_at: session.expires_at,
@@ -103,13 +109,13 @@ pub struct PasswordResetAccepted {
     request_body = PasswordResetRequest,
     responses(
         (status = 202, body = PasswordResetAccepted),
-        BadRequest, Unprocessable,
+        BadRequest, UnsupportedMediaType, Unprocessable,
     )
 )]
 #[post("/auth/password-reset")]
 pub async fn request_password_reset(
     state: web::Data<AppState>,
-    body: web::Json<PasswordResetRequest>,
+    JsonBody(body): JsonBody<PasswordResetRequest>,
 ) -> ApiResult<HttpResponse> {
     let email = EmailAddress::parse(&body.email).map_err(|e| ApiError::validation("email", e))?;
     let now = state.now();
@@ -140,17 +146,17 @@ pub struct NewPassword {
     request_body = NewPassword,
     responses(
         (status = 204, description = "Password set"),
-        BadRequest, NotFound, Conflict, Unprocessable,
+        BadRequest, NotFound, Conflict, UnsupportedMediaType, Unprocessable,
     )
 )]
 #[post("/auth/password-reset/{token}")]
 pub async fn reset_password(
     state: web::Data<AppState>,
     token: web::Path<String>,
-    body: web::Json<NewPassword>,
+    JsonBody(body): JsonBody<NewPassword>,
 ) -> ApiResult<HttpResponse> {
     let token = token.into_inner();
-    let password = body.into_inner().password;
+    let password = body.password;
     security::check_password_policy(&password).map_err(|e| ApiError::validation("password", e))?;
     let hash = tokio::task::spawn_blocking(move || security::hash_password(&password))
         .await

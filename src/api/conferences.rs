@@ -12,8 +12,12 @@ use super::error::ApiResult;
 use super::extract::{Authed, IdempotencyHeader, Staff};
 use super::idempotency::answer;
 use super::pagination::{Page, PageQuery};
-use super::responses::{BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable};
-use crate::conferences::ops::{self as conferences, CreateConference, PatchConference, Quote};
+use super::responses::{
+    BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable, UnsupportedMediaType,
+};
+use crate::conferences::ops::{
+    self as conferences, ClosedReason, CreateConference, PatchConference, Quote,
+};
 use crate::conferences::spec::{ConferenceInput, ConferencePatch};
 use crate::conferences::Conference;
 use crate::ids::ConferenceId;
@@ -131,7 +135,7 @@ impl From<Conference> for ConferenceView {
     request_body = ConferenceInput,
     responses(
         (status = 201, body = ConferenceView),
-        BadRequest, Unauthenticated, Forbidden, Conflict, Unprocessable,
+        BadRequest, Unauthenticated, Forbidden, Conflict, UnsupportedMediaType, Unprocessable,
     )
 )]
 #[post("/conferences")]
@@ -168,7 +172,7 @@ pub async fn create_conference(
     request_body = ConferencePatch,
     responses(
         (status = 200, body = ConferenceView),
-        BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Unprocessable,
+        BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, UnsupportedMediaType, Unprocessable,
     )
 )]
 #[patch("/conferences/{id}")]
@@ -251,8 +255,17 @@ pub struct QuoteView {
     pub dinner: bool,
     /// The local date the price was judged on, in the conference's zone.
     pub as_of: NaiveDate,
-    /// Whether registration is still open (before its deadline).
+    /// Whether one place (with the dinner, if asked) can be registered now:
+    /// before the registration deadline, with a place left under
+    /// `capacity` and, with `dinner=true`, a seat left under
+    /// `dinner_capacity`.
     pub registration_open: bool,
+    /// Why registration is closed, or null while it is open:
+    /// `deadline_passed` (the registration deadline has passed),
+    /// `places_full` (every place under `capacity` is taken) or
+    /// `dinner_full` (asked with `dinner=true`: every seat under
+    /// `dinner_capacity` is taken; a place without the dinner may remain).
+    pub closed_reason: Option<ClosedReason>,
 }
 
 impl From<Quote> for QuoteView {
@@ -266,6 +279,7 @@ impl From<Quote> for QuoteView {
             dinner: q.dinner,
             as_of: q.as_of,
             registration_open: q.registration_open,
+            closed_reason: q.closed_reason,
         }
     }
 }

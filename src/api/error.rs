@@ -18,6 +18,13 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     #[error("request timed out")]
     Timeout,
+    /// The path is served, but not with this method; `allow` lists those
+    /// it is served with.
+    #[error("{method} is not supported here; use {allow}")]
+    MethodNotAllowed { method: String, allow: String },
+    /// The body is not sent as JSON in UTF-8.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// What an operation refused, or failed at.
     #[error(transparent)]
     Op(#[from] Error),
@@ -46,6 +53,8 @@ impl ApiError {
             ApiError::Malformed(_) => "malformed_request",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::Timeout => "timeout",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Op(e) => match e {
                 Error::Unauthenticated => "unauthenticated",
                 Error::Forbidden(_) => "forbidden",
@@ -67,6 +76,8 @@ impl ApiError {
             ApiError::Malformed(_) => "Malformed request",
             ApiError::PayloadTooLarge(_) => "Payload too large",
             ApiError::Timeout => "Request timed out",
+            ApiError::MethodNotAllowed { .. } => "Method not allowed",
+            ApiError::UnsupportedMediaType(_) => "Unsupported media type",
             ApiError::Op(e) => match e {
                 Error::Unauthenticated => "Unauthenticated",
                 Error::Forbidden(_) => "Forbidden",
@@ -132,6 +143,8 @@ impl ResponseError for ApiError {
             ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Timeout => StatusCode::REQUEST_TIMEOUT,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Op(e) => match e {
                 Error::Unauthenticated => StatusCode::UNAUTHORIZED,
                 Error::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -161,6 +174,9 @@ impl ResponseError for ApiError {
             }
             ApiError::Op(Error::InProgress) => {
                 res.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
+            }
+            ApiError::MethodNotAllowed { allow, .. } => {
+                res.insert_header((header::ALLOW, allow.as_str()));
             }
             ApiError::Op(Error::Unauthenticated) => {
                 res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));

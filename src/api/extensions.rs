@@ -10,7 +10,9 @@ use super::error::ApiResult;
 use super::extract::{Authed, IdempotencyHeader, Staff};
 use super::idempotency::answer;
 use super::pagination::{self, Page, PageQuery};
-use super::responses::{BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable};
+use super::responses::{
+    BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable, UnsupportedMediaType,
+};
 use crate::audit::{self, AuditAction, AuditRow, ListFilter};
 use crate::deadlines::ops::{self as deadlines, ExtensionRow, GrantExtension};
 use crate::deadlines::rules::DeadlineKey;
@@ -79,7 +81,7 @@ impl From<ExtensionRow> for ExtensionView {
     request_body = GrantExtensionBody,
     responses(
         (status = 201, body = ExtensionView),
-        BadRequest, Unauthenticated, Forbidden, NotFound, Unprocessable,
+        BadRequest, Unauthenticated, Forbidden, NotFound, UnsupportedMediaType, Unprocessable,
     )
 )]
 #[post("/conferences/{id}/extensions")]

@@ -7,12 +7,13 @@ use std::future::{ready, Future, Ready};
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::http::header::{self, X_FORWARDED_FOR};
+use actix_web::{mime, web, FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 use crate::accounts;
+use crate::accounts::throttle::ClientAddress;
 use crate::ops::idempotency::{self, IdempotencyKey};
 use crate::ops::{Actor, Error};
 use crate::security;
@@ -101,12 +102,78 @@ where
         let mut payload = payload.take();
         Box::pin(async move {
             let who = A::from_request(&req, &mut Payload::None).await?;
-            let body = web::Json::<T>::from_request(&req, &mut payload).await?;
-            Ok(Authed {
-                who,
-                body: body.into_inner(),
-            })
+            let JsonBody(body) = JsonBody::<T>::from_request(&req, &mut payload).await?;
+            Ok(Authed { who, body })
         })
+    }
+}
+
+/// A JSON request body, sent as `application/json` or `application/*+json`
+/// (`application/merge-patch+json`, …) in UTF-8: with no `charset`, or
+/// `charset=utf-8`. Anything else (no `Content-Type`, `text/plain`, a form,
+/// UTF-16) is refused with 415 before the body is read, rather than parsed
+/// as JSON whatever it claims to be.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if let Err(refused) = json_media_type(req) {
+            return Box::pin(ready(Err(refused.into())));
+        }
+        let body = web::Json::<T>::from_request(req, payload);
+        Box::pin(async move { Ok(JsonBody(body.await?.into_inner())) })
+    }
+}
+
+fn json_media_type(req: &HttpRequest) -> Result<(), ApiError> {
+    let refuse = |sent: &str| {
+        ApiError::UnsupportedMediaType(format!(
+            "The body must be JSON sent as application/json in UTF-8; this request {sent}."
+        ))
+    };
+    let Some(value) = req.headers().get(header::CONTENT_TYPE) else {
+        return Err(refuse("has no Content-Type"));
+    };
+    let mime: mime::Mime = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| refuse("has a Content-Type that is not a media type"))?;
+    let json = mime.type_() == mime::APPLICATION
+        && (mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON));
+    if !json {
+        return Err(refuse(&format!("is {}", mime.essence_str())));
+    }
+    match mime.get_param(mime::CHARSET) {
+        Some(charset) if !charset.as_str().eq_ignore_ascii_case("utf-8") => {
+            Err(refuse(&format!("is in {charset}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The client a request comes from: the peer address, or, from a trusted
+/// proxy (`trusted_proxies`), what its `X-Forwarded-For` says.
+impl FromRequest for ClientAddress {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(state(req).map(|state| {
+            let forwarded: Vec<&str> = req
+                .headers()
+                .get_all(X_FORWARDED_FOR)
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            ClientAddress::new(
+                req.peer_addr().map(|a| a.ip()),
+                &forwarded,
+                &state.settings.trusted_proxies,
+            )
+        }))
     }
 }
 

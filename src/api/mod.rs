@@ -11,6 +11,7 @@ pub mod extract;
 pub mod health;
 pub mod idempotency;
 pub mod limits;
+pub mod methods;
 pub mod openapi;
 pub mod organisations;
 pub mod outbox;
@@ -33,6 +34,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::state::AppState;
 use error::ApiError;
+use methods::PathMethods;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -51,9 +53,11 @@ pub fn app(
     let limit = state.settings.body_limit_bytes;
     let max_depth = state.settings.json_max_depth;
     let body_timeout = std::time::Duration::from_secs(state.settings.request_timeout_secs);
+    let document = openapi_document();
+    let path_methods = PathMethods::from_document(&document);
     api_routes(
         App::new()
-            .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi_document()))
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", document))
             .route(
                 "/docs",
                 web::get().to(|| async {
@@ -75,7 +79,9 @@ pub fn app(
             .into_utoipa_app(),
     )
     .into_app()
-    .default_service(web::to(not_found))
+    .default_service(web::to(move |req: HttpRequest| {
+        no_route(req, path_methods.clone())
+    }))
     .wrap_fn(move |req, srv| limits::guard_body(req, srv, max_depth, body_timeout))
     .wrap_fn(log_request)
 }
@@ -113,8 +119,19 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     .1
 }
 
-async fn not_found(_req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
-    Err(crate::ops::Error::NotFound.into())
+/// A request no route took: 405 with `Allow` when the path is served with
+/// other methods, 404 otherwise.
+async fn no_route(
+    req: HttpRequest,
+    methods: PathMethods,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    match methods.allowed(req.path()) {
+        Some(allow) => Err(ApiError::MethodNotAllowed {
+            method: req.method().to_string(),
+            allow: allow.to_owned(),
+        }),
+        None => Err(crate::ops::Error::NotFound.into()),
+    }
 }
 
 fn json_error(e: JsonPayloadError, limit: usize) -> ApiError {

@@ -9,7 +9,9 @@ use utoipa::{Modify, OpenApi};
     info(
         title = "Plenary",
         description = "Conference registration and delegate management. Every error is \
-                       application/problem+json (RFC 9457) with a stable `code`.",
+                       application/problem+json (RFC 9457) with a stable `code`. A method \
+                       that a path does not serve is 405 `method_not_allowed`, with `Allow` \
+                       listing the methods it does.",
         license(name = "MIT")
     ),
     components(schemas(super::error::Problem, crate::values::FieldError)),

@@ -10,7 +10,9 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{Authed, Caller, IdempotencyHeader, Staff};
 use super::idempotency::answer;
 use super::pagination::{self, Page};
-use super::responses::{BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable};
+use super::responses::{
+    BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable, UnsupportedMediaType,
+};
 use crate::ids::OrganisationId;
 use crate::organisations::ops::{
     self as organisations, CreateOrganisation, ImportOrganisations, ListFilter, OrganisationPatch,
@@ -81,7 +83,7 @@ impl From<OrganisationRow> for OrganisationView {
     request_body = CreateOrganisationBody,
     responses(
         (status = 201, body = OrganisationView),
-        BadRequest, Unauthenticated, Forbidden, Conflict, Unprocessable,
+        BadRequest, Unauthenticated, Forbidden, Conflict, UnsupportedMediaType, Unprocessable,
     )
 )]
 #[post("/organisations")]
@@ -196,7 +198,7 @@ pub async fn get_organisation(
     request_body = OrganisationPatch,
     responses(
         (status = 200, body = OrganisationView),
-        BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Unprocessable,
+        BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, UnsupportedMediaType, Unprocessable,
     )
 )]
 #[patch("/organisations/{id}")]
@@ -315,7 +317,7 @@ pub struct ImportView {
         (status = 200, description = "Checked (dry run), nothing saved", body = ImportView),
         (status = 201, description = "Every row saved", body = ImportView),
         (status = 422, description = "Some row is wrong (or the file): nothing saved", body = ImportView),
-        BadRequest, Unauthenticated, Forbidden, Conflict,
+        BadRequest, Unauthenticated, Forbidden, Conflict, UnsupportedMediaType,
     )
 )]
 #[post("/organisations/import")]

@@ -12,7 +12,9 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{Authed, Caller, IdempotencyHeader, Staff};
 use super::idempotency::answer;
 use super::pagination::{self, Page};
-use super::responses::{BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable};
+use super::responses::{
+    BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable, UnsupportedMediaType,
+};
 use crate::ids::{ConferenceId, DelegateId, OrganisationId, RegistrationId, UserId};
 use crate::registrations::ops::{
     self as registrations, Cancel, ListFilter, Payment, RecordPayment, Register, Substitute,
@@ -165,7 +167,7 @@ impl From<&Registration> for RegistrationView {
     request_body = CreateRegistration,
     responses(
         (status = 201, body = RegistrationView),
-        BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Unprocessable,
+        BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, UnsupportedMediaType, Unprocessable,
     )
 )]
 #[post("/conferences/{id}/registrations")]
@@ -364,7 +366,7 @@ impl From<Payment> for PaymentView {
     request_body = RecordPaymentBody,
     responses(
         (status = 201, body = PaymentView),
-        BadRequest, Unauthenticated, Forbidden, NotFound, Unprocessable,
+        BadRequest, Unauthenticated, Forbidden, NotFound, UnsupportedMediaType, Unprocessable,
     )
 )]
 #[post("/registrations/{id}/payments")]
@@ -427,7 +429,7 @@ pub struct Substitution {
     request_body = Substitution,
     responses(
         (status = 200, body = DelegateView),
-        BadRequest, Unauthenticated, NotFound, Conflict, Unprocessable,
+        BadRequest, Unauthenticated, NotFound, Conflict, UnsupportedMediaType, Unprocessable,
     )
 )]
 #[post("/delegates/{id}/substitution")]

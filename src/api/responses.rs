@@ -40,6 +40,8 @@ problem_responses! {
     NotFound = 404;
     /// 409 `conflict`, `deadline_passed`, `capacity_reached`.
     Conflict = 409;
+    /// 415 `unsupported_media_type`: the body is not JSON in UTF-8.
+    UnsupportedMediaType = 415;
     /// 422 `validation_failed`, `word_limit_exceeded`, `not_eligible`.
     Unprocessable = 422;
     /// 429 `too_many_requests`.

@@ -13,7 +13,9 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{Authed, Caller, IdempotencyHeader, Staff};
 use super::idempotency::answer;
 use super::pagination::{self, Page};
-use super::responses::{BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable};
+use super::responses::{
+    BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable, UnsupportedMediaType,
+};
 use crate::ids::{ConferenceId, DelegateId, OrganisationId, SubmissionId};
 use crate::ops::{Actor, Error};
 use crate::state::AppState;
@@ -259,7 +261,7 @@ fn titled(
     request_body = CreateTitled,
     responses(
         (status = 201, body = SubmissionView),
-        BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Unprocessable,
+        BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, UnsupportedMediaType, Unprocessable,
     )
 )]
 #[post("/conferences/{id}/motions")]
@@ -294,7 +296,7 @@ pub async fn create_motion(
     request_body = CreateAmendment,
     responses(
         (status = 201, body = SubmissionView),
-        BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Unprocessable,
+        BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, UnsupportedMediaType, Unprocessable,
     )
 )]
 #[post("/motions/{id}/amendments")]
@@ -332,7 +334,7 @@ pub async fn create_amendment(
     request_body = CreateTitled,
     responses(
         (status = 201, body = SubmissionView),
-        BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Unprocessable,
+        BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, UnsupportedMediaType, Unprocessable,
     )
 )]
 #[post("/conferences/{id}/policy-submissions")]
@@ -370,7 +372,7 @@ pub async fn create_policy_submission(
     request_body = CreateCacNomination,
     responses(
         (status = 201, body = SubmissionView),
-        BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Unprocessable,
+        BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, UnsupportedMediaType, Unprocessable,
     )
 )]
 #[post("/conferences/{id}/cac-nominations")]
@@ -412,7 +414,7 @@ pub async fn create_cac_nomination(
     request_body = CreateAwardNomination,
     responses(
         (status = 201, body = SubmissionView),
-        BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Unprocessable,
+        BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, UnsupportedMediaType, Unprocessable,
     )
 )]
 #[post("/conferences/{id}/award-nominations")]
@@ -806,7 +808,7 @@ pub struct ReviewSubmission {
     request_body = ReviewSubmission,
     responses(
         (status = 200, body = SubmissionView),
-        BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Unprocessable,
+        BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, UnsupportedMediaType, Unprocessable,
     )
 )]
 #[post("/submissions/{id}/review")]

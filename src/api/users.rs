@@ -10,7 +10,9 @@ use super::error::ApiResult;
 use super::extract::{Authed, IdempotencyHeader, Staff};
 use super::idempotency::answer;
 use super::pagination::{Page, PageQuery};
-use super::responses::{BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable};
+use super::responses::{
+    BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable, UnsupportedMediaType,
+};
 use crate::accounts::ops::{self as accounts, CreateUser, Disable, Enable, Invite, User};
 use crate::accounts::UserRole;
 use crate::ids::{OrganisationId, UserId};
@@ -115,7 +117,7 @@ impl CreateUserBody {
     request_body = CreateUserBody,
     responses(
         (status = 201, body = UserView),
-        BadRequest, Unauthenticated, Forbidden, Conflict, Unprocessable,
+        BadRequest, Unauthenticated, Forbidden, Conflict, UnsupportedMediaType, Unprocessable,
     )
 )]
 #[post("/users")]

@@ -11,6 +11,7 @@ use crate::db::{self, DbConnection};
 use crate::deadlines::rules::{self as deadlines, DeadlineKey};
 use crate::ids::ConferenceId;
 use crate::ops::{Command, Ctx, Error};
+use crate::registrations::capacity;
 use crate::values::money::Money;
 use crate::values::Problems;
 
@@ -119,6 +120,20 @@ pub struct Quote {
     /// The conference-local date the price is for.
     pub as_of: NaiveDate,
     pub registration_open: bool,
+    /// Why `registration_open` is false.
+    pub closed_reason: Option<ClosedReason>,
+}
+
+/// Why a quoted place cannot be registered now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosedReason {
+    /// The registration deadline has passed.
+    DeadlinePassed,
+    /// Every delegate place under the conference's `capacity` is taken.
+    PlacesFull,
+    /// Asked with the dinner: every seat under `dinner_capacity` is taken.
+    DinnerFull,
 }
 
 /// The price in force at `now` for one place, with or without dinner.
@@ -132,6 +147,7 @@ pub fn quote(
     let tz = c.spec.timezone;
     let today = deadlines::local_date(now, tz);
     let q = c.spec.prices.quote(today, dinner);
+    let closed_reason = closed_reason(conn, &c, now, dinner)?;
     Ok(Quote {
         tier: q.tier_code,
         pass_fee: q.pass_fee,
@@ -140,10 +156,38 @@ pub fn quote(
         currency: c.spec.currency,
         dinner,
         as_of: today,
-        registration_open: deadlines::is_open(
-            now,
-            tz,
-            c.spec.deadlines.get(DeadlineKey::Registration),
-        ),
+        registration_open: closed_reason.is_none(),
+        closed_reason,
     })
+}
+
+/// Why one more place (with the dinner, if asked) could not be registered
+/// at `now`, if so: the deadline first, then places, then dinner seats, by
+/// the same rule registration applies ([`capacity::check`]). The counters
+/// are read only when a cap applies.
+fn closed_reason(
+    conn: &mut DbConnection,
+    c: &Conference,
+    now: chrono::DateTime<chrono::Utc>,
+    dinner: bool,
+) -> Result<Option<ClosedReason>, Error> {
+    let deadline = c.spec.deadlines.get(DeadlineKey::Registration);
+    if !deadlines::is_open(now, c.spec.timezone, deadline) {
+        return Ok(Some(ClosedReason::DeadlinePassed));
+    }
+    let dinner_capacity = c.spec.dinner_capacity.filter(|_| dinner);
+    if c.spec.capacity.is_none() && dinner_capacity.is_none() {
+        return Ok(None);
+    }
+    let (places, dinners) = capacity::taken(conn, &c.id)?;
+    let taken = |n: i32| u32::try_from(n).unwrap_or(0);
+    Ok(
+        if capacity::check("places", c.spec.capacity, taken(places), 1).is_err() {
+            Some(ClosedReason::PlacesFull)
+        } else if capacity::check("dinner seats", dinner_capacity, taken(dinners), 1).is_err() {
+            Some(ClosedReason::DinnerFull)
+        } else {
+            None
+        },
+    )
 }

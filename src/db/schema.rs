@@ -46,8 +46,8 @@ diesel::table! {
 }
 
 diesel::table! {
-    login_failures (email_hash) {
-        email_hash -> Text,
+    login_throttle (key_hash) {
+        key_hash -> Text,
         failures -> Integer,
         last_failure_at -> Timestamp,
     }
@@ -228,7 +228,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
     account_tokens,
-    login_failures,
+    login_throttle,
     conferences,
     price_tiers,
     registrations,

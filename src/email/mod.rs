@@ -2,6 +2,7 @@
 //! message, templates that render the messages, a background sender, and
 //! the staff's view of the outbox.
 
+pub mod headers;
 pub mod messages;
 pub mod notify;
 pub mod ops;

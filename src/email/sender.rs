@@ -14,17 +14,17 @@ use chrono::NaiveDateTime;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment as MailAttachment, Mailbox, MultiPart};
 use lettre::transport::smtp::PoolConfig;
-use lettre::{
-    Address, AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
+use super::headers;
 use super::messages::header_text;
 use super::outbox::{self, Claimed, Failure, OutboxRow, Settlement, Status};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{DbConnection, DbPool};
+use crate::values::EmailAddress;
 
 /// How often an idle sender looks for due emails.
 pub const DEFAULT_POLL: Duration = Duration::from_millis(250);
@@ -383,10 +383,9 @@ impl Sender {
 /// Renders a claimed email into the message to send.
 fn message(claimed: &Claimed, from: &Mailbox, date: SystemTime) -> Result<Message, String> {
     let row = &claimed.row;
-    let to: Address = row
-        .recipient
-        .parse()
-        .map_err(|e| format!("invalid recipient address: {e}"))?;
+    let to = EmailAddress::parse(&row.recipient)
+        .map_err(|e| format!("invalid recipient address: {e}"))?
+        .into_address();
     let body = claimed.content()?.render(&row.kind, &row.subject)?;
     let alternative = MultiPart::alternative_plain_html(body.text, body.html);
     let body = match body.attachment {
@@ -402,7 +401,7 @@ fn message(claimed: &Claimed, from: &Mailbox, date: SystemTime) -> Result<Messag
     Message::builder()
         .from(from.clone())
         .to(Mailbox::new(None, to))
-        .subject(header_text(&row.subject))
+        .raw_header(headers::subject(&header_text(&row.subject)))
         .message_id(Some(format!("<{}@{}>", row.id, from.email.domain())))
         .date(date)
         .multipart(body)

@@ -298,6 +298,39 @@ impl TestApp {
         }
     }
 
+    /// A request with a body of any bytes, sent with the given
+    /// `Content-Type` (or none) and extra headers.
+    pub async fn send_bytes(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Response {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path))
+            .body(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(c) = content_type {
+            req = req.header("content-type", c);
+        }
+        let res = req.send().await.expect("request sent");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Response {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
     /// Creates an account straight in the database.
     pub async fn create_user(&self, email: &str, role: &str, organisation_id: Option<&str>) {
         let (email, role, org) = (
