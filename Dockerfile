@@ -8,6 +8,10 @@ COPY src ./src
 COPY migrations ./migrations
 COPY config ./config
 COPY templates ./templates
+# The web pages' stylesheet and script are compiled in; askama reads its
+# template directory from askama.toml.
+COPY static ./static
+COPY askama.toml ./
 # Cargo.toml declares the load bench; cargo reads the manifest whole.
 COPY benches ./benches
 RUN cargo build --release --locked --bin plenary

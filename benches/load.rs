@@ -17,8 +17,9 @@
 //! measuring, to show the cost does not grow with the number already
 //! taken), `--bulk N` (N one-delegate registrations inserted straight into
 //! the database after `--seed`, without emails; see [`bulk_seed`]; the
-//! `seeded` column counts both), `--scenario quotes,registrations,exports`
-//! (exports restart the server on the seeded database, then time one CSV
+//! `seeded` column counts both), `--scenario
+//! quotes,registrations,pages,exports` (pages: a signed-in organisation
+//! user's portal home page and bookings list, in turn; exports restart the server on the seeded database, then time one CSV
 //! and one XLSX download of every delegate: the p50 column is that
 //! download's time, the peak RSS column the server's peak during that
 //! download alone, and for any scenario after it, the peak since).
@@ -310,6 +311,8 @@ struct Setup {
     token: String,
     conference: String,
     organisations: Vec<String>,
+    /// The browser session cookie of the first organisation's user.
+    cookie: String,
 }
 
 async fn setup(client: &reqwest::Client, base: &str) -> Setup {
@@ -323,17 +326,25 @@ async fn setup(client: &reqwest::Client, base: &str) -> Setup {
         .await
         .unwrap();
     let token = login["token"].as_str().unwrap().to_owned();
+    // Next year: conferences may start at most a few years ahead.
+    let year = chrono::Utc::now()
+        .format("%Y")
+        .to_string()
+        .parse::<i32>()
+        .unwrap()
+        + 1;
+    let day = |md: &str| format!("{year}-{md}");
     let conference: Value = client
         .post(format!("{base}/api/v1/conferences"))
         .bearer_auth(&token)
         .json(&json!({
             "slug": "bench", "name": "Benchmark Conference", "venue": "Loopback",
-            "timezone": "Europe/London", "starts_on": "2099-09-09", "ends_on": "2099-09-11",
+            "timezone": "Europe/London", "starts_on": day("09-09"), "ends_on": day("09-11"),
             "currency": "GBP",
-            "deadlines": {"registration": "2099-08-22", "motions": "2099-04-04", "amendments": "2099-08-01",
-                          "policy_submissions": "2099-08-01", "cac_nominations": "2099-08-01", "award_nominations": "2099-08-01"},
+            "deadlines": {"registration": day("08-22"), "motions": day("04-04"), "amendments": day("08-01"),
+                          "policy_submissions": day("08-01"), "cac_nominations": day("08-01"), "award_nominations": day("08-01")},
             "price_tiers": [
-                {"code": "early", "name": "Early bird", "until": "2099-06-30", "pass_fee": "90.00", "dinner_fee": "45.00"},
+                {"code": "early", "name": "Early bird", "until": day("06-30"), "pass_fee": "90.00", "dinner_fee": "45.00"},
                 {"code": "standard", "name": "Standard", "until": null, "pass_fee": "110.00", "dinner_fee": "45.00"}],
             "cac": {"vacancies": 2, "excluded_regions": []}
         }))
@@ -358,10 +369,42 @@ async fn setup(client: &reqwest::Client, base: &str) -> Setup {
             .unwrap();
         organisations.push(org["id"].as_str().unwrap().to_owned());
     }
+    // A signed-in browser of the first organisation, for the pages.
+    client
+        .post(format!("{base}/api/v1/users"))
+        .bearer_auth(&token)
+        .json(
+            &json!({"email": "secretary@bench.example", "name": "Secretary",
+                      "password": "benchmark password", "role": "organisation",
+                      "organisation_id": organisations[0]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    let signed_in = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{base}/login"))
+        .form(&[
+            ("email", "secretary@bench.example"),
+            ("password", "benchmark password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let cookie = signed_in.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
     Setup {
         token,
         conference: conference["id"].as_str().unwrap().to_owned(),
         organisations,
+        cookie,
     }
 }
 
@@ -426,7 +469,13 @@ fn bulk_seed(url: &str, setup: &Setup, n: usize) {
         .select(users::id)
         .first(&mut conn)
         .unwrap();
-    let base = chrono::NaiveDate::from_ymd_opt(2099, 5, 1)
+    let year = chrono::Utc::now()
+        .format("%Y")
+        .to_string()
+        .parse::<i32>()
+        .unwrap()
+        + 1;
+    let base = chrono::NaiveDate::from_ymd_opt(year, 5, 1)
         .unwrap()
         .and_hms_opt(9, 0, 0)
         .unwrap();
@@ -517,6 +566,7 @@ async fn drive(
             let (mut ok, mut failed, mut lat) = (0, 0, Vec::new());
             let quote = format!("{base}/api/v1/conferences/{}/quote?dinner=true", setup.conference);
             let register = format!("{base}/api/v1/conferences/{}/registrations", setup.conference);
+            let (home, bookings) = (format!("{base}/portal"), format!("{base}/portal/bookings"));
             loop {
                 let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 if total.is_some_and(|t| n >= t) || (total.is_none() && started.elapsed() >= duration) {
@@ -525,6 +575,10 @@ async fn drive(
                 let t = Instant::now();
                 let res = if scenario == "quotes" {
                     client.get(&quote).send().await
+                } else if scenario == "pages" {
+                    // The home page and the bookings list, in turn.
+                    let page = if n % 2 == 0 { &home } else { &bookings };
+                    client.get(page).header("cookie", &setup.cookie).send().await
                 } else {
                     let org = &setup.organisations[(c + n) % setup.organisations.len()];
                     client

@@ -1,4 +1,4 @@
-//! Command line: `serve` (the default), `migrate`, `create-staff`.
+//! Command line: `serve` (the default), `migrate`, `create-staff`, `demo`.
 
 use std::sync::Arc;
 
@@ -53,6 +53,19 @@ pub enum Command {
         password: String,
         #[arg(long, default_value = "Staff")]
         name: String,
+    },
+    /// Set up something to try the organisation portal with: next year's
+    /// Annual Conference (the 2016 rules, a year ahead), the Cardiff
+    /// Co-operative Party and its secretary's account
+    /// (secretary@cardiff.example). Made by the staff account named, as if
+    /// through the API, and audited as such.
+    Demo {
+        /// An existing staff account's email (see `create-staff`).
+        #[arg(long)]
+        staff: String,
+        /// The secretary's password (at least 12 characters).
+        #[arg(long, default_value = "another long one")]
+        password: String,
     },
 }
 
@@ -163,7 +176,113 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 Err(e) => Err(e.into()),
             }
         }
+        Command::Demo { staff, password } => demo(settings, &staff, &password),
     }
+}
+
+/// The demonstration conference: the reference rules, in `year`.
+fn demo_conference(year: i32) -> serde_json::Value {
+    let d = |m: u32, day: u32| format!("{year}-{m:02}-{day:02}");
+    serde_json::json!({
+        "slug": format!("annual-{year}"),
+        "name": format!("Annual Conference {year}"),
+        "venue": "Radisson Blu Hotel Cardiff",
+        "timezone": "Europe/London",
+        "starts_on": d(9, 9), "ends_on": d(9, 11),
+        "currency": "GBP",
+        "deadlines": {
+            "registration": d(8, 22), "motions": d(4, 4), "amendments": d(8, 1),
+            "policy_submissions": d(8, 1), "cac_nominations": d(8, 1), "award_nominations": d(8, 1)
+        },
+        "price_tiers": [
+            {"code": "early", "name": "Early bird", "until": d(6, 30), "pass_fee": "90.00", "dinner_fee": "45.00"},
+            {"code": "standard", "name": "Standard", "until": null, "pass_fee": "110.00", "dinner_fee": "45.00"}
+        ],
+        "capacity": 600, "dinner_capacity": 300, "motion_word_limit": 300,
+        "cac": {"vacancies": 2, "excluded_regions": ["North East & North Cumbria", "West Midlands"]}
+    })
+}
+
+/// `plenary demo`: runs the same operations as the API, as the staff
+/// account named.
+fn demo(settings: Settings, staff: &str, password: &str) -> anyhow::Result<()> {
+    use crate::conferences::ops::CreateConference;
+    use crate::conferences::spec::ConferenceInput;
+    use crate::ops::{Actor, Role};
+    use crate::organisations::ops::CreateOrganisation;
+    use crate::organisations::rules::NewOrganisation;
+    use crate::organisations::OrganisationKind;
+    use crate::state::AppState;
+
+    if let Err(e) = security::check_password_policy(password) {
+        bail!("--password {e}");
+    }
+    let (pool, backend) = db::connect(&settings.database_url, 2, settings.sqlite_wal_max_bytes)?;
+    let state = AppState {
+        pool,
+        backend,
+        clock: Arc::new(SystemClock),
+        settings: Arc::new(settings),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let email = staff.trim().to_lowercase();
+        let user = state
+            .db(move |conn| Ok(crate::accounts::store::by_email(conn, &email)?))
+            .await?
+            .filter(|u| u.role == UserRole::Staff)
+            .with_context(|| format!("no staff account {staff}: create one with create-staff"))?;
+        let actor = Actor {
+            user_id: user.id,
+            role: Role::Staff,
+        };
+        let today = state.now().date_naive();
+        let year = today.format("%Y").to_string().parse::<i32>()? + 1;
+        let input: ConferenceInput = serde_json::from_value(demo_conference(year))?;
+        let spec = input
+            .parse(&state.settings.regions, today)
+            .map_err(|e| anyhow::anyhow!("demo conference: {e:?}"))?;
+        let conference = state
+            .run(&actor, CreateConference { spec })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let organisation = NewOrganisation::parse(
+            "Cardiff Co-operative Party",
+            OrganisationKind::LocalParty,
+            "Wales",
+            "secretary@cardiff.example",
+            &state.settings.regions,
+        )
+        .map_err(|e| anyhow::anyhow!("demo organisation: {e:?}"))?;
+        let organisation = state
+            .run(&actor, CreateOrganisation(organisation))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let secretary =
+            EmailAddress::parse("secretary@cardiff.example").map_err(|e| anyhow::anyhow!("{e}"))?;
+        state
+            .run(
+                &actor,
+                crate::accounts::ops::CreateUser {
+                    email: secretary,
+                    name: "Cardiff secretary".into(),
+                    role: UserRole::Organisation,
+                    organisation_id: Some(organisation.id),
+                    password: Some(password.to_owned()),
+                },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!(
+            "created {} and the Cardiff Co-operative Party.\n\
+             Start the server (plenary serve), open {} and sign in as \
+             secretary@cardiff.example with the password {password:?}.",
+            conference.spec.name, state.settings.public_url
+        );
+        Ok(())
+    })
 }
 
 fn target(settings: &Settings) -> anyhow::Result<db::DatabaseTarget> {

@@ -35,6 +35,8 @@ pub struct Settings {
     pub public_url: String,
     pub timezone: chrono_tz::Tz,
     pub token_ttl_hours: u32,
+    pub web_session_idle_minutes: u32,
+    pub web_session_max_hours: u32,
     pub invitation_days: u32,
     pub password_reset_minutes: u32,
     pub password_reset_every_secs: u64,
@@ -138,6 +140,11 @@ impl Settings {
             ("email_retry_secs", self.email_retry_secs),
             ("email_max_attempts", self.email_max_attempts as u64),
             ("token_ttl_hours", self.token_ttl_hours as u64),
+            (
+                "web_session_idle_minutes",
+                self.web_session_idle_minutes as u64,
+            ),
+            ("web_session_max_hours", self.web_session_max_hours as u64),
             ("invitation_days", self.invitation_days as u64),
             ("password_reset_minutes", self.password_reset_minutes as u64),
             ("login_max_failures", self.login_max_failures as u64),
@@ -166,6 +173,7 @@ impl Settings {
         let public = self.public_url.trim_end_matches('/');
         if !(public.starts_with("http://") || public.starts_with("https://"))
             || public.contains(char::is_whitespace)
+            || public.split("://").nth(1).is_none_or(str::is_empty)
         {
             return Err(ConfigError(
                 "key `public_url`: must be an http:// or https:// address such as https://conference.party.example".into(),

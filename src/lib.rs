@@ -24,3 +24,4 @@ pub mod security;
 pub mod state;
 pub mod submissions;
 pub mod values;
+pub mod web;

@@ -1,4 +1,5 @@
-//! The `plenary` binary: migrate, create-staff, and refusing bad settings.
+//! The `plenary` binary: migrate, create-staff, demo, and refusing bad
+//! settings.
 
 use std::process::Command;
 
@@ -39,6 +40,59 @@ fn migrate_and_create_staff() {
     );
 
     let out = create("Chair@Party.Example", "a long enough password");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+}
+
+#[test]
+fn demo_sets_up_a_conference_a_party_and_its_secretary() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = plenary(dir.path())
+        .args(["demo", "--staff", "chair@party.example"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no staff account"));
+
+    let out = plenary(dir.path())
+        .args([
+            "create-staff",
+            "--email",
+            "chair@party.example",
+            "--password",
+            "a long enough password",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let out = plenary(dir.path())
+        .args(["demo", "--staff", "Chair@Party.Example"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let next_year = chrono::Utc::now()
+        .format("%Y")
+        .to_string()
+        .parse::<i32>()
+        .unwrap()
+        + 1;
+    assert!(
+        said.contains(&format!("Annual Conference {next_year}")),
+        "{said}"
+    );
+    assert!(said.contains("secretary@cardiff.example"), "{said}");
+    assert!(said.contains("\"another long one\""), "{said}");
+    assert!(said.contains("http://127.0.0.1:8080"), "{said}");
+    // A second run finds the conference already there.
+    let out = plenary(dir.path())
+        .args(["demo", "--staff", "chair@party.example"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
 }

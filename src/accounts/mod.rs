@@ -5,6 +5,7 @@ pub mod ops;
 pub mod store;
 pub mod throttle;
 pub mod tokens;
+pub mod web_sessions;
 
 use crate::db::sql::text_enum;
 

@@ -183,17 +183,58 @@ pub struct Session {
 }
 
 /// Exchanges an email and password for a session. An unknown email and a
-/// wrong password are refused alike, in the same time. Attempts are
-/// throttled by client address and by account ([`throttle`]): a client
-/// that keeps failing is refused with [`Error::TooManyRequests`], and so
-/// is one that failed on an account locked by failures, while the right
-/// password from a client that has not failed on it still signs in.
+/// wrong password are refused alike, in the same time, under the login
+/// throttling of [`verify_credentials`].
 pub async fn login(
     state: &AppState,
     email: &str,
     password: String,
     client: &ClientAddress,
 ) -> Result<Session, Error> {
+    let Verified { user, keys } = verify_credentials(state, email, password, client).await?;
+    let now = state.now();
+    let token = security::new_token();
+    let token_hash = security::digest(&token);
+    let expires_at = now + Duration::hours(i64::from(state.settings.token_ttl_hours));
+    state
+        .tx(move |conn| {
+            throttle::succeeded(conn, &keys)?;
+            store::delete_expired_sessions(conn, &user.id, now.naive_utc())?;
+            store::insert_session(
+                conn,
+                &token_hash,
+                &user.id,
+                now.naive_utc(),
+                expires_at.naive_utc(),
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(Session { token, expires_at })
+}
+
+/// An account whose password proved right, and the throttle keys its
+/// attempt counted under: the caller clears them
+/// ([`throttle::succeeded`]) in the transaction that starts its session.
+#[derive(Debug)]
+pub struct Verified {
+    pub user: UserRow,
+    pub keys: throttle::Keys,
+}
+
+/// The account an email and password belong to. An unknown email and a
+/// wrong password are refused alike ([`Error::Unauthenticated`]), in the
+/// same time. Attempts are throttled by client address and by account
+/// ([`throttle`]): a client that keeps failing is refused with
+/// [`Error::TooManyRequests`], and so is one that failed on an account
+/// locked by failures, while the right password from a client that has
+/// not failed on it still passes.
+pub async fn verify_credentials(
+    state: &AppState,
+    email: &str,
+    password: String,
+    client: &ClientAddress,
+) -> Result<Verified, Error> {
     let email = email.trim().to_lowercase();
     let now = state.now();
     let keys = throttle::Keys::new(&email, client);
@@ -217,28 +258,10 @@ pub async fn login(
     .await
     .map_err(|e| Error::Internal(anyhow::anyhow!("password check failed: {e}")))?;
     // A wrong password leaves the attempt counted as a failure.
-    let Some(user) = user.filter(|_| ok) else {
-        return Err(Error::Unauthenticated);
-    };
-
-    let token = security::new_token();
-    let token_hash = security::digest(&token);
-    let expires_at = now + Duration::hours(i64::from(state.settings.token_ttl_hours));
-    state
-        .tx(move |conn| {
-            throttle::succeeded(conn, &keys)?;
-            store::delete_expired_sessions(conn, &user.id, now.naive_utc())?;
-            store::insert_session(
-                conn,
-                &token_hash,
-                &user.id,
-                now.naive_utc(),
-                expires_at.naive_utc(),
-            )?;
-            Ok(())
-        })
-        .await?;
-    Ok(Session { token, expires_at })
+    match user.filter(|_| ok) {
+        Some(user) => Ok(Verified { user, keys }),
+        None => Err(Error::Unauthenticated),
+    }
 }
 
 /// Ends the session a token belongs to.

@@ -105,9 +105,15 @@ pub fn get(conn: &mut DbConnection, id: &UserId) -> QueryResult<Option<UserRow>>
         .optional()
 }
 
-/// Ends every session of a user.
+/// Ends every session of a user: API tokens and signed-in browsers.
 pub fn delete_sessions_of(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<usize> {
-    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id.clone()))).execute(conn)
+    use crate::db::schema::web_sessions;
+    let browsers =
+        diesel::delete(web_sessions::table.filter(web_sessions::user_id.eq(user_id.clone())))
+            .execute(conn)?;
+    Ok(browsers
+        + diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id.clone())))
+            .execute(conn)?)
 }
 
 pub fn set_password_hash(conn: &mut DbConnection, user_id: &UserId, hash: &str) -> QueryResult<()> {

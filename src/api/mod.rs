@@ -79,9 +79,12 @@ pub fn app(
             .into_utoipa_app(),
     )
     .into_app()
+    .app_data(web::FormConfig::default().limit(limit))
+    .configure(crate::web::routes)
     .default_service(web::to(move |req: HttpRequest| {
         no_route(req, path_methods.clone())
     }))
+    .wrap_fn(crate::web::protect)
     .wrap_fn(move |req, srv| limits::guard_body(req, srv, max_depth, body_timeout))
     .wrap_fn(log_request)
 }
@@ -119,18 +122,27 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     .1
 }
 
-/// A request no route took: 405 with `Allow` when the path is served with
-/// other methods, 404 otherwise.
-async fn no_route(
-    req: HttpRequest,
-    methods: PathMethods,
-) -> Result<actix_web::HttpResponse, ApiError> {
-    match methods.allowed(req.path()) {
-        Some(allow) => Err(ApiError::MethodNotAllowed {
+/// A request no route took: 405 with `Allow` when an API path is served
+/// with other methods; otherwise not found, as a page for a browser asking
+/// for HTML outside the API and as problem+json for everyone else.
+async fn no_route(req: HttpRequest, methods: PathMethods) -> actix_web::HttpResponse {
+    use actix_web::ResponseError;
+    if let Some(allow) = methods.allowed(req.path()) {
+        return ApiError::MethodNotAllowed {
             method: req.method().to_string(),
             allow: allow.to_owned(),
-        }),
-        None => Err(crate::ops::Error::NotFound.into()),
+        }
+        .error_response();
+    }
+    let wants_html = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if wants_html && crate::web::is_page(req.path()) {
+        crate::web::error::PageError::NotFound.error_response()
+    } else {
+        ApiError::from(crate::ops::Error::NotFound).error_response()
     }
 }
 

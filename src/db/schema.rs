@@ -46,6 +46,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    web_sessions (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     login_throttle (key_hash) {
         key_hash -> Text,
         failures -> Integer,
@@ -213,6 +223,7 @@ diesel::table! {
 
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(web_sessions -> users (user_id));
 diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(price_tiers -> conferences (conference_id));
 diesel::joinable!(registrations -> organisations (organisation_id));
@@ -227,6 +238,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     users,
     sessions,
+    web_sessions,
     account_tokens,
     login_throttle,
     conferences,

@@ -72,3 +72,17 @@ pub fn list(
     }
     q.load(conn)
 }
+
+/// Every extension one organisation holds for a conference.
+pub fn extensions_of(
+    conn: &mut DbConnection,
+    conference_id: &ConferenceId,
+    organisation_id: &OrganisationId,
+) -> QueryResult<Vec<(DeadlineKey, NaiveDate)>> {
+    use extensions::dsl as e;
+    e::extensions
+        .filter(e::conference_id.eq(conference_id))
+        .filter(e::organisation_id.eq(organisation_id))
+        .select((e::deadline, e::until))
+        .load(conn)
+}

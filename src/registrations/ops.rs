@@ -563,3 +563,34 @@ pub fn get(
     }
     Ok(r)
 }
+
+/// An organisation's registrations across every conference, newest first
+/// (`limit + 1` rows): its own users see theirs, staff any organisation's,
+/// another organisation none.
+pub fn of_organisation(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    organisation_id: &OrganisationId,
+    limit: i64,
+    cursor: Option<&RegistrationId>,
+) -> Result<Vec<Registration>, Error> {
+    if !actor.may_act_for(organisation_id) {
+        return Ok(Vec::new());
+    }
+    Ok(store::of_organisation(
+        conn,
+        organisation_id,
+        limit,
+        cursor,
+    )?)
+}
+
+/// A delegate and their registration, for the actor allowed to act on them
+/// (not found otherwise): what a substitution or cancellation would touch.
+pub fn delegate(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    delegate_id: &DelegateId,
+) -> Result<(DelegateRow, Registration), Error> {
+    delegate_for(conn, actor, delegate_id)
+}

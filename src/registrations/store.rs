@@ -347,3 +347,37 @@ pub fn insert_payment(conn: &mut DbConnection, p: &PaymentRow) -> QueryResult<()
         .execute(conn)
         .map(|_| ())
 }
+
+/// A page of one organisation's registrations across every conference,
+/// newest first.
+pub fn of_organisation(
+    conn: &mut DbConnection,
+    organisation_id: &OrganisationId,
+    limit: i64,
+    cursor: Option<&RegistrationId>,
+) -> QueryResult<Vec<Registration>> {
+    use registrations::dsl as r;
+    let mut q = r::registrations
+        .filter(r::organisation_id.eq(organisation_id.clone()))
+        .select(RegistrationRow::as_select())
+        .order(r::id.desc())
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(c) = cursor {
+        q = q.filter(r::id.lt(c.clone()));
+    }
+    let rows: Vec<RegistrationRow> = q.load(conn)?;
+    let ids: Vec<&RegistrationId> = rows.iter().map(|r| &r.id).collect();
+    let mut all = delegates_of(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let mine: Vec<DelegateRow>;
+            (mine, all) = all.drain(..).partition(|d| d.registration_id == row.id);
+            Registration {
+                row,
+                delegates: mine,
+            }
+        })
+        .collect())
+}

@@ -578,3 +578,27 @@ pub fn cac_election(
         next_cursor,
     })
 }
+
+/// Submissions of every kind one organisation made to a conference, newest
+/// first, at most `limit`: its own users and staff see them, another
+/// organisation none.
+pub fn of_organisation(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    conference_id: &ConferenceId,
+    organisation_id: &OrganisationId,
+    limit: i64,
+) -> Result<Vec<SubmissionRow>, Error> {
+    if !actor.may_act_for(organisation_id) {
+        return Ok(Vec::new());
+    }
+    if !conferences::store::exists(conn, conference_id)? {
+        return Err(Error::NotFound);
+    }
+    Ok(store::of_organisation(
+        conn,
+        conference_id,
+        organisation_id,
+        limit,
+    )?)
+}

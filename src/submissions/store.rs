@@ -317,3 +317,21 @@ pub fn for_export(
                 .collect()
         })
 }
+
+/// Everything one organisation submitted to a conference, every kind,
+/// newest first.
+pub fn of_organisation(
+    conn: &mut DbConnection,
+    conference_id: &ConferenceId,
+    organisation_id: &OrganisationId,
+    limit: i64,
+) -> QueryResult<Vec<SubmissionRow>> {
+    use submissions::dsl as s;
+    s::submissions
+        .filter(s::conference_id.eq(conference_id.clone()))
+        .filter(s::organisation_id.eq(organisation_id.clone()))
+        .select(SubmissionRow::as_select())
+        .order(s::id.desc())
+        .limit(limit)
+        .load(conn)
+}

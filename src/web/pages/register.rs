@@ -1,0 +1,490 @@
+//! Registering delegates: one form for several delegates, the price
+//! worked out by the server from the price in force, and the API's
+//! `Register` operation run once per form (a hidden idempotency key), so a
+//! double click or a reload never books twice.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::{render, render_refused, run_form, see_other, Choice, Choices, Chrome, Input};
+use crate::deadlines::outlook::{self, Outlook};
+use crate::deadlines::rules::DeadlineKey;
+use crate::ids::ConferenceId;
+use crate::ops::Error;
+use crate::organisations::{self, OrganisationKind, OrganisationRow};
+use crate::registrations::ops::Register;
+use crate::registrations::rules::{self, DelegateInput, PaymentMethod};
+use crate::state::AppState;
+use crate::values::money::Money;
+use crate::web::error::{sentence, PageError};
+use crate::web::fields::{new_idempotency_key, Fields, Problems, IDEMPOTENCY_FIELD};
+use crate::web::format;
+use crate::web::session::{self, OrgUser, Posted};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/portal/conferences/{id}/register",
+        web::get().to(registration_form),
+    )
+    .route(
+        "/portal/conferences/{id}/register",
+        web::post().to(register),
+    );
+}
+
+/// One delegate as typed.
+#[derive(Debug, Clone, Default)]
+struct Typed {
+    name: String,
+    email: String,
+    dinner: bool,
+    dietary: String,
+    access: String,
+    /// The member's own region ("": not given, the organisation's).
+    region: String,
+}
+
+impl Typed {
+    fn is_blank(&self) -> bool {
+        self.name.trim().is_empty()
+            && self.email.trim().is_empty()
+            && !self.dinner
+            && self.dietary.trim().is_empty()
+            && self.access.trim().is_empty()
+            && self.region.is_empty()
+    }
+
+    fn input(&self) -> DelegateInput {
+        DelegateInput {
+            name: self.name.clone(),
+            email: self.email.clone(),
+            dinner: self.dinner,
+            dietary_requirements: self.dietary.clone(),
+            access_requirements: self.access.clone(),
+            region: (!self.region.is_empty()).then(|| self.region.clone()),
+        }
+    }
+}
+
+/// The form as posted: the delegates (`delegates-N-…`), in order.
+fn typed_delegates(form: &Fields, max: usize) -> Vec<Typed> {
+    let count = form
+        .0
+        .iter()
+        .filter_map(|(k, _)| {
+            k.strip_prefix("delegates-")?
+                .split_once('-')?
+                .0
+                .parse::<usize>()
+                .ok()
+        })
+        .filter(|n| *n < max)
+        .max()
+        .map_or(1, |n| n + 1);
+    (0..count)
+        .map(|i| {
+            let f = |field: &str| form.get(&format!("delegates-{i}-{field}")).to_owned();
+            Typed {
+                name: f("name"),
+                email: f("email"),
+                dinner: form.checked(&format!("delegates-{i}-dinner")),
+                dietary: f("dietary_requirements"),
+                access: f("access_requirements"),
+                region: f("region"),
+            }
+        })
+        .collect()
+}
+
+/// A delegate's fieldset as the template shows it.
+pub struct DelegateFields {
+    pub number: usize,
+    pub name: Input,
+    pub email: Input,
+    pub dinner_id: String,
+    pub dinner: bool,
+    pub dietary: Input,
+    pub access: Input,
+    /// A society's delegates' own regions (a local party's are its own).
+    pub region: Option<Choices>,
+}
+
+/// One line of the price summary.
+pub struct PriceLine {
+    pub number: usize,
+    pub who: String,
+    pub fee: String,
+    pub detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "web/register.html")]
+struct RegisterPage {
+    chrome: Chrome,
+    problems: Problems,
+    conference_id: String,
+    conference: String,
+    dates: String,
+    tier: String,
+    pass_fee: String,
+    dinner_fee: String,
+    pass_fee_minor: i64,
+    dinner_fee_minor: i64,
+    currency: String,
+    delegates: Vec<DelegateFields>,
+    lines: Vec<PriceLine>,
+    total: String,
+    payment: Choices,
+    key: String,
+    next_number: usize,
+    open: bool,
+    closes: String,
+}
+
+/// What the form is for: the conference as the organisation sees it, the
+/// organisation, and the settings the form shows.
+struct Context {
+    state: AppState,
+    o: Outlook,
+    organisation: OrganisationRow,
+}
+
+impl Context {
+    fn society(&self) -> bool {
+        self.organisation.kind == OrganisationKind::Society
+    }
+
+    /// The form's inputs that problems may be placed on.
+    fn inputs(&self, delegates: usize) -> Vec<String> {
+        let mut fields = vec![
+            "name",
+            "email",
+            "dietary_requirements",
+            "access_requirements",
+        ];
+        if self.society() {
+            fields.push("region");
+        }
+        (0..delegates)
+            .flat_map(|i| fields.iter().map(move |f| format!("delegates-{i}-{f}")))
+            .collect()
+    }
+}
+
+fn page(
+    user: &OrgUser,
+    ctx: &Context,
+    typed: &[Typed],
+    method: &str,
+    key: &str,
+    problems: Problems,
+) -> RegisterPage {
+    let o = &ctx.o;
+    let cheque_payee = ctx.state.settings.cheque_payee.as_str();
+    let spec = &o.conference.spec;
+    let currency = spec.currency.clone();
+    let without = spec.prices.quote(o.today, false);
+    let with = spec.prices.quote(o.today, true);
+    let dinner_extra = with.total.checked_sub(without.total).unwrap_or(Money::ZERO);
+    let delegates = typed
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let id = |f: &str| format!("delegates-{i}-{f}");
+            DelegateFields {
+                number: i + 1,
+                name: Input::new(&id("name"), "Name", &t.name, &problems).autocomplete("off"),
+                email: Input::new(&id("email"), "Email", &t.email, &problems)
+                    .kind("email")
+                    .hint("We send the delegate's confirmation here."),
+                dinner_id: id("dinner"),
+                dinner: t.dinner,
+                dietary: Input::new(
+                    &id("dietary_requirements"),
+                    "Dietary requirements",
+                    &t.dietary,
+                    &problems,
+                )
+                .hint("For example, vegetarian or a nut allergy. Leave blank if none."),
+                access: Input::new(
+                    &id("access_requirements"),
+                    "Access requirements",
+                    &t.access,
+                    &problems,
+                )
+                .hint("For example, step-free access or a hearing loop. Leave blank if none."),
+                region: ctx.society().then(|| {
+                    let mut choices = vec![Choice::new(
+                        "",
+                        &format!("Not given (the society's region, {})", ctx.organisation.region),
+                        &t.region,
+                    )];
+                    choices.extend(
+                        ctx.state
+                            .settings
+                            .regions
+                            .iter()
+                            .map(|r| Choice::new(r, r, &t.region)),
+                    );
+                    Choices::new(&id("region"), "Region", choices, &problems)
+                        .hint("Where the delegate lives as a member. It decides whether they can stand for CAC.")
+                }),
+            }
+        })
+        .collect();
+    let mut total = Money::ZERO;
+    let lines = typed
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let q = spec.prices.quote(o.today, t.dinner);
+            total = total.checked_add(q.total).unwrap_or(total);
+            PriceLine {
+                number: i + 1,
+                who: if t.name.trim().is_empty() {
+                    format!("Delegate {}", i + 1)
+                } else {
+                    t.name.trim().to_owned()
+                },
+                fee: format::money(q.total, &currency),
+                detail: if t.dinner {
+                    format!(
+                        "place {} and dinner {}",
+                        format::money(q.pass_fee, &currency),
+                        format::money(q.dinner_fee, &currency)
+                    )
+                } else {
+                    "place only".to_owned()
+                },
+            }
+        })
+        .collect();
+    let payment = Choices::new(
+        "payment_method",
+        "How will you pay?",
+        vec![
+            Choice::new("cheque", "Cheque", method).hint(&format!(
+                "Payable to {cheque_payee}, with your booking reference on the back."
+            )),
+            Choice::new("invoice", "Invoice", method)
+                .hint("We send an invoice to your organisation's contact."),
+            Choice::new("online", "Online", method)
+                .hint("Pay the balance online, quoting your booking reference."),
+        ],
+        &problems,
+    );
+    let title = format!("Register delegates for {}", spec.name);
+    RegisterPage {
+        chrome: Chrome::signed_in(
+            &if problems.is_empty() {
+                title
+            } else {
+                format!("Error: {title}")
+            },
+            &user.session,
+        ),
+        problems,
+        conference_id: o.conference.id.to_string(),
+        conference: spec.name.clone(),
+        dates: format::date_range(spec.starts_on, spec.ends_on),
+        tier: o.tier.name.clone(),
+        pass_fee: format::money(without.total, &currency),
+        dinner_fee: format::money(dinner_extra, &currency),
+        pass_fee_minor: without.total.minor(),
+        dinner_fee_minor: dinner_extra.minor(),
+        delegates,
+        lines,
+        total: format::money(total, &currency),
+        currency,
+        payment,
+        key: key.to_owned(),
+        next_number: typed.len() + 1,
+        open: o.is_open(DeadlineKey::Registration),
+        closes: format::date(o.deadline(DeadlineKey::Registration).effective),
+    }
+}
+
+async fn load(req: &HttpRequest, user: &OrgUser, id: uuid::Uuid) -> Result<Context, PageError> {
+    let state = session::state(req)?;
+    let now = state.now();
+    let actor = user.actor().clone();
+    let org = user.organisation_id.clone();
+    let id = ConferenceId::from(id);
+    let (o, organisation) = state
+        .db(move |conn| {
+            let o = outlook::of_conference(conn, &actor, &id, now)?;
+            let organisation = organisations::ops::get(conn, &actor, &org)?;
+            Ok((o, organisation))
+        })
+        .await?;
+    Ok(Context {
+        state,
+        o,
+        organisation,
+    })
+}
+
+async fn registration_form(
+    req: HttpRequest,
+    user: OrgUser,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, PageError> {
+    let ctx = load(&req, &user, id.into_inner()).await?;
+    render(&page(
+        &user,
+        &ctx,
+        &[Typed::default()],
+        "",
+        &new_idempotency_key(),
+        Problems::default(),
+    ))
+}
+
+/// "Delegate 2: Email must be a valid email address".
+fn describe(field: &str, message: &str) -> String {
+    let Some(rest) = field.strip_prefix("delegates[") else {
+        return sentence(message);
+    };
+    let Some((index, name)) = rest.split_once("].") else {
+        return sentence(message);
+    };
+    let number = index.parse::<usize>().map_or(0, |i| i + 1);
+    let label = match name {
+        "name" => "Name",
+        "email" => "Email",
+        "dietary_requirements" => "Dietary requirements",
+        "access_requirements" => "Access requirements",
+        "region" => "Region",
+        other => other,
+    };
+    format!("Delegate {number}: {label} {message}")
+}
+
+async fn register(
+    req: HttpRequest,
+    post: Posted<OrgUser>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, PageError> {
+    let user = post.who;
+    let form = post.form;
+    let ctx = load(&req, &user, id.into_inner()).await?;
+    let state = &ctx.state;
+    let max = state.settings.max_delegates_per_registration;
+    let mut typed = typed_delegates(&form, max);
+    let method = form.get("payment_method").to_owned();
+    let key = match form.get(IDEMPOTENCY_FIELD) {
+        "" => new_idempotency_key(),
+        k => k.to_owned(),
+    };
+
+    if form.get("action") == "add" {
+        if typed.len() < max {
+            typed.push(Typed::default());
+        }
+        return render(&page(
+            &user,
+            &ctx,
+            &typed,
+            &method,
+            &key,
+            Problems::default(),
+        ));
+    }
+
+    // Blank extra rows (added and not needed) are left out.
+    let mut kept: Vec<Typed> = typed.iter().filter(|t| !t.is_blank()).cloned().collect();
+    if kept.is_empty() {
+        kept = typed[..1].to_vec();
+    }
+    let inputs = ctx.inputs(kept.len());
+    let payment_method = PaymentMethod::parse(&method);
+    let parsed = rules::parse_delegates(
+        &kept.iter().map(Typed::input).collect::<Vec<_>>(),
+        max,
+        &state.settings.regions,
+    );
+    let mut problems = match &parsed {
+        Ok(_) => Problems::default(),
+        Err(errors) => Problems::from_fields(errors, &inputs, describe),
+    };
+    if payment_method.is_none() {
+        problems.field("payment_method", "Choose how you will pay");
+    }
+    let (Ok(delegates), Some(payment_method)) = (parsed, payment_method) else {
+        return render_refused(&page(&user, &ctx, &kept, &method, &key, problems));
+    };
+
+    let conference_id = ctx.o.conference.id.clone();
+    let organisation_id = user.organisation_id.clone();
+    let outcome = run_form(state, user.actor(), form.idempotency_key(), || Register {
+        conference_id: conference_id.clone(),
+        organisation_id: organisation_id.clone(),
+        payment_method,
+        delegates: delegates.clone(),
+        late_override: false,
+        duplicate_override: false,
+    })
+    .await;
+    match outcome {
+        Ok(outcome) => Ok(see_other(&format!(
+            "/portal/registrations/{}?registered=1",
+            outcome.value.row.id
+        ))),
+        Err(e) => {
+            let mut problems = Problems::default();
+            let mut key = key;
+            match e {
+                Error::Validation(errors) if errors.iter().any(|e| e.field == "Idempotency-Key") => {
+                    problems.general(
+                        "This form was already used to make a booking, with other details. Check your bookings before you register again; to make another booking, press Register again.",
+                    );
+                    key = new_idempotency_key();
+                }
+                Error::Validation(errors) => {
+                    problems = Problems::from_fields(&errors, &inputs, describe);
+                }
+                Error::DeadlinePassed(m) | Error::CapacityReached(m) | Error::Conflict(m) => {
+                    problems.general(sentence(&m));
+                }
+                Error::InProgress => problems.general(
+                    "Your booking is still being made. Check your bookings in a minute before trying again.",
+                ),
+                other => return Err(other.into()),
+            }
+            render_refused(&page(&user, &ctx, &kept, &method, &key, problems))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delegate_problems_read_as_sentences() {
+        assert_eq!(
+            describe("delegates[1].email", "must be a valid email address"),
+            "Delegate 2: Email must be a valid email address"
+        );
+        assert_eq!(
+            describe("delegates", "at least one delegate is required"),
+            "At least one delegate is required."
+        );
+    }
+
+    #[test]
+    fn delegates_are_read_in_order_up_to_the_maximum() {
+        let form = Fields(vec![
+            ("delegates-0-name".into(), "Ada".into()),
+            ("delegates-0-dinner".into(), "yes".into()),
+            ("delegates-1-name".into(), "Robert".into()),
+            ("delegates-7-name".into(), "Too many".into()),
+        ]);
+        let typed = typed_delegates(&form, 5);
+        assert_eq!(typed.len(), 2);
+        assert!(typed[0].dinner);
+        assert!(!typed[1].dinner);
+        assert_eq!(typed[1].name, "Robert");
+        assert_eq!(typed_delegates(&Fields::default(), 5).len(), 1);
+    }
+}

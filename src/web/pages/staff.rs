@@ -1,0 +1,25 @@
+//! `/staff`: a placeholder until the staff console is built. Organisation
+//! users get "not found", as for any page that is not theirs.
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use super::{render, Chrome};
+use crate::web::error::PageError;
+use crate::web::session::StaffUser;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/staff", web::get().to(console));
+}
+
+#[derive(Template)]
+#[template(path = "web/staff.html")]
+struct StaffPage {
+    chrome: Chrome,
+}
+
+async fn console(StaffUser(session): StaffUser) -> Result<HttpResponse, PageError> {
+    render(&StaffPage {
+        chrome: Chrome::signed_in("Staff console", &session),
+    })
+}

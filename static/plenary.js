@@ -1,0 +1,126 @@
+// Plenary: enhancements only. Every page works without this file; the
+// server decides everything (prices, word counts, errors).
+(function () {
+  "use strict";
+
+  // Take keyboard and screen reader users to the error summary.
+  var summary = document.getElementById("error-summary");
+  if (summary) {
+    summary.focus();
+  }
+
+  function money(minor, currency) {
+    var sign = minor < 0 ? "-" : "";
+    var amount = (Math.abs(minor) / 100).toFixed(2);
+    return currency === "GBP" ? sign + "\u00a3" + amount : sign + amount + " " + currency;
+  }
+
+  // Registration: add delegates in place, and keep the price summary live.
+  var form = document.getElementById("registration-form");
+  var list = document.getElementById("delegates");
+  var price = document.getElementById("price-summary");
+  if (form && list && price) {
+    var pass = parseInt(price.getAttribute("data-pass-fee"), 10);
+    var dinner = parseInt(price.getAttribute("data-dinner-fee"), 10);
+    var currency = price.getAttribute("data-currency");
+    var lines = document.getElementById("price-lines");
+    var total = document.getElementById("price-total");
+
+    var reprice = function () {
+      var sets = list.querySelectorAll("fieldset.delegate");
+      var sum = 0;
+      lines.textContent = "";
+      for (var i = 0; i < sets.length; i++) {
+        var name = sets[i].querySelector('input[id$="-name"]').value.trim();
+        var dines = sets[i].querySelector('input[type="checkbox"]').checked;
+        var fee = pass + (dines ? dinner : 0);
+        sum += fee;
+        var row = document.createElement("tr");
+        var who = document.createElement("th");
+        who.scope = "row";
+        who.textContent = name || "Delegate " + (i + 1);
+        var detail = document.createElement("td");
+        detail.textContent = dines
+          ? "place " + money(pass, currency) + " and dinner " + money(dinner, currency)
+          : "place only";
+        var cell = document.createElement("td");
+        cell.className = "numeric";
+        cell.textContent = money(fee, currency);
+        row.appendChild(who);
+        row.appendChild(detail);
+        row.appendChild(cell);
+        lines.appendChild(row);
+      }
+      total.textContent = "";
+      var strong = document.createElement("strong");
+      strong.textContent = money(sum, currency);
+      total.appendChild(strong);
+    };
+
+    var renumber = function (node, index) {
+      var attrs = ["id", "name", "for", "aria-describedby"];
+      var all = [node].concat(Array.prototype.slice.call(node.querySelectorAll("*")));
+      all.forEach(function (el) {
+        attrs.forEach(function (a) {
+          var v = el.getAttribute(a);
+          if (v) {
+            el.setAttribute(a, v.replace(/delegates-\d+-/g, "delegates-" + index + "-"));
+          }
+        });
+      });
+      node.id = "delegate-" + (index + 1);
+      node.querySelector("legend").textContent = "Delegate " + (index + 1);
+    };
+
+    var add = document.getElementById("add-delegate");
+    add.addEventListener("click", function (event) {
+      event.preventDefault();
+      var sets = list.querySelectorAll("fieldset.delegate");
+      var copy = sets[sets.length - 1].cloneNode(true);
+      renumber(copy, sets.length);
+      copy.querySelectorAll(".error-message").forEach(function (e) { e.remove(); });
+      copy.querySelectorAll(".form-group-error").forEach(function (e) { e.classList.remove("form-group-error"); });
+      copy.querySelectorAll(".input-error").forEach(function (e) { e.classList.remove("input-error"); });
+      copy.querySelectorAll("input").forEach(function (input) {
+        if (input.type === "checkbox") {
+          input.checked = false;
+        } else {
+          input.value = "";
+        }
+        var described = (input.getAttribute("aria-describedby") || "")
+          .split(" ")
+          .filter(function (id) { return id && !/-error$/.test(id); })
+          .join(" ");
+        if (described) {
+          input.setAttribute("aria-describedby", described);
+        } else {
+          input.removeAttribute("aria-describedby");
+        }
+      });
+      copy.querySelectorAll("select").forEach(function (select) { select.selectedIndex = 0; });
+      list.appendChild(copy);
+      reprice();
+      copy.querySelector('input[id$="-name"]').focus();
+    });
+    form.addEventListener("input", reprice);
+    form.addEventListener("change", reprice);
+    reprice();
+  }
+
+  // Word counts: runs of non-space, as the server counts them.
+  document.querySelectorAll(".word-count[data-for]").forEach(function (counter) {
+    var field = document.getElementById(counter.getAttribute("data-for"));
+    var limit = parseInt(counter.getAttribute("data-limit"), 10);
+    if (!field) {
+      return;
+    }
+    var count = function () {
+      var words = field.value.split(/\s+/).filter(function (w) { return w.length > 0; }).length;
+      counter.textContent = (words === 1 ? "1 word" : words + " words") + " of " + limit;
+      counter.classList.toggle("over", words > limit);
+    };
+    counter.hidden = false;
+    field.addEventListener("input", count);
+    count();
+  });
+})();
