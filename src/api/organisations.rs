@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{Authed, Caller, IdempotencyHeader, Staff};
 use super::idempotency::answer;
 use super::pagination::{self, Page};
@@ -316,7 +316,10 @@ pub struct ImportView {
     responses(
         (status = 200, description = "Checked (dry run), nothing saved", body = ImportView),
         (status = 201, description = "Every row saved", body = ImportView),
-        (status = 422, description = "Some row is wrong (or the file): nothing saved", body = ImportView),
+        (status = 422, description = "Nothing saved: some row is wrong (each row with its errors), or the file itself is (a problem naming `csv`)", content(
+            (ImportView = "application/json"),
+            (Problem = "application/problem+json"),
+        )),
         BadRequest, Unauthenticated, Forbidden, Conflict, UnsupportedMediaType,
     )
 )]
