@@ -890,10 +890,7 @@ async fn downloads_are_real_csv_and_excel_files(b: Backend) {
     let range = book.worksheet_range(&sheet).unwrap();
     let rows: Vec<Vec<Data>> = range.rows().map(<[Data]>::to_vec).collect();
     assert_eq!(rows.len(), 2, "a header and Grace");
-    let name_col = rows[0]
-        .iter()
-        .position(|h| *h == "name")
-        .unwrap();
+    let name_col = rows[0].iter().position(|h| *h == "name").unwrap();
     assert_eq!(rows[1][name_col].to_string(), "Grace Hopper");
 
     let motions = desk

@@ -43,10 +43,15 @@ pub fn detail_text(detail: &str) -> String {
     };
     fields
         .iter()
-        .filter(|(k, _)| !k.ends_with("_id"))
+        .filter(|(k, v)| !k.ends_with("_id") && !v.is_null())
         .map(|(k, v)| {
             let v = match v {
-                serde_json::Value::String(s) => s.replace('_', " "),
+                serde_json::Value::String(s) => {
+                    match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+                        Ok(d) => format::short_date(d),
+                        Err(_) => s.replace('_', " "),
+                    }
+                }
                 serde_json::Value::Bool(true) => "yes".into(),
                 serde_json::Value::Bool(false) => "no".into(),
                 other => other.to_string(),
@@ -208,4 +213,24 @@ async fn list(
         entries,
         more,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn details_read_as_words() {
+        assert_eq!(
+            detail_text(
+                r#"{"deadline":"policy_submissions","until":"2016-08-15","registration_id":"x","reason":null}"#
+            ),
+            "deadline: policy submissions; until: 15 August 2016"
+        );
+        assert_eq!(
+            detail_text(r#"{"late_override":true}"#),
+            "late override: yes"
+        );
+        assert_eq!(detail_text("not json"), "");
+    }
 }

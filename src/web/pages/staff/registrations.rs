@@ -393,6 +393,8 @@ struct RegistrationPage {
     pay_method: Choices,
     pay_reference: Input,
     overpayment: bool,
+    /// Nothing is due: the operation takes no payment, so no form.
+    nothing_due: bool,
     key: String,
 }
 
@@ -505,6 +507,7 @@ fn registration_page(
         pay_reference: Input::new("reference", "Reference", &typed.reference, &problems)
             .hint("The cheque number, transfer reference or payment id."),
         overpayment: typed.overpayment,
+        nothing_due: s.balance <= Money::ZERO && problems.is_empty(),
         problems,
         key: new_idempotency_key(),
     }
