@@ -73,6 +73,7 @@ impl Application {
             backend,
             clock,
             settings: Arc::new(settings),
+            metrics: Arc::new(crate::metrics::Metrics::new()),
         };
         let sender = Sender::new(
             state.pool.clone(),

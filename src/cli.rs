@@ -223,6 +223,7 @@ fn demo(settings: Settings, staff: &str, password: &str) -> anyhow::Result<()> {
         backend,
         clock: Arc::new(SystemClock),
         settings: Arc::new(settings),
+        metrics: Arc::new(crate::metrics::Metrics::new()),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -16,6 +16,9 @@ use serde::Deserialize;
 
 const DEFAULTS: &str = include_str!("../config/default.toml");
 
+/// The shortest bearer token `/metrics` accepts being configured with.
+pub const MIN_METRICS_TOKEN_CHARS: usize = 16;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
@@ -47,6 +50,10 @@ pub struct Settings {
     /// CIDR networks); none by default.
     pub trusted_proxies: Vec<TrustedProxy>,
     pub log_format: LogFormat,
+    /// When set, `GET /metrics` is served to requests bearing it; unset,
+    /// `/metrics` is not found.
+    #[serde(default)]
+    pub metrics_token: Option<String>,
     pub body_limit_bytes: usize,
     pub json_max_depth: usize,
     pub request_timeout_secs: u64,
@@ -184,6 +191,15 @@ impl Settings {
                 return Err(ConfigError(
                     "key `smtp_url`: must start with smtp:// or smtps://".into(),
                 ));
+            }
+        }
+        if let Some(token) = &self.metrics_token {
+            if token.chars().count() < MIN_METRICS_TOKEN_CHARS
+                || token.contains(char::is_whitespace)
+            {
+                return Err(ConfigError(format!(
+                    "key `metrics_token`: must be at least {MIN_METRICS_TOKEN_CHARS} characters with no spaces (for example from `openssl rand -hex 32`)"
+                )));
             }
         }
         if !self.mail_from.contains('@') {

@@ -17,6 +17,7 @@ pub mod deadlines;
 pub mod email;
 pub mod exports;
 pub mod ids;
+pub mod metrics;
 pub mod ops;
 pub mod organisations;
 pub mod registrations;

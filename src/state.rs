@@ -9,6 +9,7 @@ use chrono::Duration;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{DatabaseTarget, DbConnection, DbPool};
+use crate::metrics::Metrics;
 use crate::ops::idempotency::{self, IdempotencyKey};
 use crate::ops::{Actor, Command, Ctx, Error, Outcome};
 use crate::security;
@@ -19,6 +20,7 @@ pub struct AppState {
     pub backend: DatabaseTarget,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -66,6 +68,12 @@ impl AppState {
 
     /// Runs an operation in its own write transaction.
     pub async fn run<C: Command>(&self, actor: &Actor, command: C) -> Result<C::Output, Error> {
+        let result = self.apply(actor, command).await;
+        self.metrics.observe_operation(C::NAME, &result, false);
+        result
+    }
+
+    async fn apply<C: Command>(&self, actor: &Actor, command: C) -> Result<C::Output, Error> {
         let ctx = self.ctx(actor);
         self.tx(move |conn| command.apply(conn, &ctx)).await
     }
@@ -82,8 +90,20 @@ impl AppState {
         key: Option<&IdempotencyKey>,
         command: C,
     ) -> Result<Outcome<C::Output>, Error> {
+        let result = self.apply_once(actor, key, command).await;
+        let replayed = result.as_ref().is_ok_and(|o| o.replayed);
+        self.metrics.observe_operation(C::NAME, &result, replayed);
+        result
+    }
+
+    async fn apply_once<C: Command>(
+        &self,
+        actor: &Actor,
+        key: Option<&IdempotencyKey>,
+        command: C,
+    ) -> Result<Outcome<C::Output>, Error> {
         let Some(key) = key else {
-            let value = self.run(actor, command).await?;
+            let value = self.apply(actor, command).await?;
             return Ok(Outcome {
                 value,
                 replayed: false,

@@ -147,7 +147,10 @@ async fn journey(b: Backend, javascript: bool) {
     j.press("Register").await;
     let page = j.text().await;
     Journey::expect_contains(&page, "There is a problem");
-    Journey::expect_contains(&page, "Delegate 2: Email must be a valid email address");
+    Journey::expect_contains(
+        &page,
+        "Delegate 2: Email must be an email address such as name@example.org",
+    );
     assert_eq!(
         j.field(Some("Delegate 1"), "Name")
             .await
@@ -167,7 +170,7 @@ async fn journey(b: Backend, javascript: bool) {
     j.page("register-error").await;
     // The summary links to the input.
     j.c.find(Locator::LinkText(
-        "Delegate 2: Email must be a valid email address",
+        "Delegate 2: Email must be an email address such as name@example.org",
     ))
     .await
     .unwrap()

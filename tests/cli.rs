@@ -119,6 +119,18 @@ fn bad_configuration_names_the_key() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("database_url"));
 
     let out = plenary(dir.path())
+        .env("PLENARY_METRICS_TOKEN", "short")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("metrics_token") && !err.contains("short"),
+        "{err}"
+    );
+
+    let out = plenary(dir.path())
         .env(
             "PLENARY_TRUSTED_PROXIES",
             "[\"10.0.0.0/8\", \"proxy.internal\"]",

@@ -55,19 +55,7 @@ impl ApiError {
             ApiError::Timeout => "timeout",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
-            ApiError::Op(e) => match e {
-                Error::Unauthenticated => "unauthenticated",
-                Error::Forbidden(_) => "forbidden",
-                Error::NotFound => "not_found",
-                Error::DeadlinePassed(_) => "deadline_passed",
-                Error::CapacityReached(_) => "capacity_reached",
-                Error::Conflict(_) | Error::InProgress => "conflict",
-                Error::Validation(_) => "validation_failed",
-                Error::WordLimit(_) => "word_limit_exceeded",
-                Error::NotEligible(_) => "not_eligible",
-                Error::TooManyRequests { .. } => "too_many_requests",
-                Error::Internal(_) => "internal_error",
-            },
+            ApiError::Op(e) => e.code(),
         }
     }
 

@@ -12,6 +12,7 @@ pub mod health;
 pub mod idempotency;
 pub mod limits;
 pub mod methods;
+pub mod metrics;
 pub mod openapi;
 pub mod organisations;
 pub mod outbox;
@@ -81,6 +82,7 @@ pub fn app(
     .into_app()
     .app_data(web::FormConfig::default().limit(limit))
     .configure(crate::web::routes)
+    .route("/metrics", web::get().to(metrics::serve))
     .default_service(web::to(move |req: HttpRequest| {
         no_route(req, path_methods.clone())
     }))
@@ -171,8 +173,9 @@ fn path_error(_e: PathError) -> ApiError {
 }
 
 /// One log line per request (method, path, status, duration, request id),
-/// and the request id echoed as `X-Request-Id`. Nothing from bodies,
-/// headers or query strings is logged.
+/// counted in the metrics by route pattern, and the request id echoed as
+/// `X-Request-Id`. Nothing from bodies, headers or query strings is logged
+/// or counted.
 fn log_request<S, B>(
     req: ServiceRequest,
     srv: &S,
@@ -192,12 +195,22 @@ where
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let method = req.method().clone();
-    let path = req.match_pattern().unwrap_or_else(|| req.path().to_owned());
+    let pattern = req.match_pattern();
+    let path = pattern.clone().unwrap_or_else(|| req.path().to_owned());
+    let state = req.app_data::<web::Data<AppState>>().cloned();
     let started = Instant::now();
     let fut = srv.call(req);
     async move {
         let mut res = fut.await?;
         let status = res.status().as_u16();
+        if let Some(state) = state {
+            let route = pattern
+                .as_deref()
+                .unwrap_or(crate::metrics::UNMATCHED_ROUTE);
+            state
+                .metrics
+                .observe_request(route, method.as_str(), status, started.elapsed());
+        }
         tracing::info!(
             request_id = %request_id,
             method = %method,

@@ -144,8 +144,9 @@ mod tests {
             .keys()
             .map(String::as_str)
             .collect();
-        // The one key with no default.
+        // The keys with no default.
         expected.push("smtp_url");
+        expected.push("metrics_token");
         expected.sort_unstable();
         let mut keys = keys().to_vec();
         keys.sort_unstable();

@@ -79,6 +79,16 @@ impl DbPool {
         Ok(())
     }
 
+    /// Connections open, of them idle, and the most the pool opens.
+    pub fn usage(&self) -> (u32, u32, u32) {
+        let state = self.pool.state();
+        (
+            state.connections,
+            state.idle_connections,
+            self.pool.max_size(),
+        )
+    }
+
     /// The size of the SQLite write-ahead log file in bytes (0 when there
     /// is none, and on PostgreSQL).
     pub fn wal_bytes(&self) -> u64 {

@@ -325,6 +325,33 @@ pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<Option<OutboxRow>> 
         .optional()
 }
 
+/// The whole outbox's backlog: emails waiting (or being sent), emails
+/// given up on, and when the oldest waiting one was queued.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Backlog {
+    pub pending: i64,
+    pub failed: i64,
+    pub oldest_pending: Option<NaiveDateTime>,
+}
+
+pub fn backlog(conn: &mut DbConnection) -> QueryResult<Backlog> {
+    use diesel::dsl::{count_star, min};
+    let waiting = [Status::Pending.as_str(), Status::Sending.as_str()];
+    let (pending, oldest_pending) = outbox::table
+        .filter(outbox::status.eq_any(waiting))
+        .select((count_star(), min(outbox::created_at)))
+        .first::<(i64, Option<NaiveDateTime>)>(conn)?;
+    let failed = outbox::table
+        .filter(outbox::status.eq(Status::Failed.as_str()))
+        .count()
+        .get_result(conn)?;
+    Ok(Backlog {
+        pending,
+        failed,
+        oldest_pending,
+    })
+}
+
 /// Optional filters of the staff list.
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {

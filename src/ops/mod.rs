@@ -119,6 +119,23 @@ impl Error {
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::new(field, message)])
     }
+
+    /// The contract's `code` for this refusal (PRODUCT.md, "Errors").
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Unauthenticated => "unauthenticated",
+            Error::Forbidden(_) => "forbidden",
+            Error::NotFound => "not_found",
+            Error::DeadlinePassed(_) => "deadline_passed",
+            Error::CapacityReached(_) => "capacity_reached",
+            Error::Conflict(_) | Error::InProgress => "conflict",
+            Error::Validation(_) => "validation_failed",
+            Error::WordLimit(_) => "word_limit_exceeded",
+            Error::NotEligible(_) => "not_eligible",
+            Error::TooManyRequests { .. } => "too_many_requests",
+            Error::Internal(_) => "internal_error",
+        }
+    }
 }
 
 impl From<diesel::result::Error> for Error {

@@ -43,7 +43,8 @@ pub fn is_page(path: &str) -> bool {
         || path == "/api"
         || path.starts_with("/docs")
         || path == "/healthz"
-        || path == "/readyz")
+        || path == "/readyz"
+        || path == "/metrics")
 }
 
 /// The origin (`scheme://host[:port]`) of a URL.
