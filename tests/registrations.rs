@@ -700,8 +700,13 @@ async fn substitution_keeps_the_place_and_fee(b: Backend) {
         )
         .await
         .expect(200);
-    assert_eq!(audit["items"].as_array().unwrap().len(), 2);
+    // The member's substitution, and the staff one after the deadline with
+    // its late override.
+    assert_eq!(audit["items"].as_array().unwrap().len(), 3);
     assert_eq!(audit["items"][0]["action"], "delegate_substituted");
+    assert_eq!(audit["items"][0]["detail"]["late_override"], true);
+    assert_eq!(audit["items"][1]["action"], "late_override");
+    assert_eq!(audit["items"][1]["detail"]["action"], "substitution");
     assert!(
         !audit.to_string().contains("New Person"),
         "no personal data in the audit log"

@@ -565,7 +565,7 @@ async fn staff_and_organisation_pages_are_apart(b: Backend) {
     let mut a = Visitor::new(&f.app);
     a.sign_in("a@cardiff.example", PASSWORD).await;
     let page = a.get("/staff").await;
-    assert_eq!(page.status, 404);
+    assert_eq!(page.status, 403);
     assert!(!page.text.contains("Staff console"));
     assert_eq!(a.get("/").await.location(), "/portal");
     // Signed out, every page sends the visitor to sign in.

@@ -218,6 +218,7 @@ pub async fn list_audit(
             .actor_id
             .as_deref()
             .and_then(|u| p.take("actor_id", UserId::parse(u))),
+        subjects: Vec::new(),
     };
     p.into_result().map_err(Error::from)?;
     let rows = state

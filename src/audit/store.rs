@@ -52,6 +52,8 @@ pub struct ListFilter {
     pub action: Option<AuditAction>,
     /// Who acted.
     pub actor_id: Option<UserId>,
+    /// Only entries about these records (empty: any).
+    pub subjects: Vec<String>,
 }
 
 pub fn list(
@@ -74,6 +76,9 @@ pub fn list(
     }
     if let Some(actor) = &filter.actor_id {
         q = q.filter(a::actor_id.eq(actor.clone()));
+    }
+    if !filter.subjects.is_empty() {
+        q = q.filter(a::subject_id.eq_any(filter.subjects.clone()));
     }
     if let Some(c) = cursor {
         q = q.filter(a::id.lt(c.clone()));

@@ -134,6 +134,23 @@ pub fn of_conference(
     outlook(conn, conference, actor.organisation(), now)
 }
 
+/// One conference as one organisation sees it, for staff acting on its
+/// behalf (with its extensions): whether an action now is on time or a
+/// late override.
+pub fn for_organisation(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    conference_id: &ConferenceId,
+    organisation_id: &OrganisationId,
+    now: DateTime<Utc>,
+) -> Result<Outlook, Error> {
+    if !actor.may_act_for(organisation_id) {
+        return Err(Error::NotFound);
+    }
+    let conference = conferences::ops::get(conn, conference_id)?;
+    outlook(conn, conference, Some(organisation_id), now)
+}
+
 /// Every conference that has not yet ended, soonest first, as the actor's
 /// organisation sees it.
 pub fn upcoming(

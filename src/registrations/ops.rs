@@ -14,7 +14,7 @@ use crate::audit::{self, AuditAction, Subject};
 use crate::conferences::{self, Conference};
 use crate::db::DbConnection;
 use crate::deadlines::ops::{enforce, Attempt};
-use crate::deadlines::rules::{self as deadlines, DeadlineKey};
+use crate::deadlines::rules::{self as deadlines, DeadlineKey, DeadlineOutcome};
 use crate::email::notify;
 use crate::ids::{ConferenceId, DelegateId, OrganisationId, PaymentId, RegistrationId};
 use crate::ops::{Actor, Command, Ctx, Error};
@@ -428,14 +428,16 @@ impl Command for Substitute {
         let (d, r) = delegate_for(conn, &ctx.actor, &self.delegate_id)?;
         let conference =
             conferences::store::lock_and_get(conn, &r.row.conference_id)?.ok_or(Error::NotFound)?;
-        if !ctx.actor.is_staff() {
-            deadlines::check_substitution(
-                ctx.now,
-                conference.spec.timezone,
-                conference.spec.starts_on,
-            )
-            .map_err(|e| Error::DeadlinePassed(e.to_string()))?;
-        }
+        let closed = deadlines::check_substitution(
+            ctx.now,
+            conference.spec.timezone,
+            conference.spec.starts_on,
+        );
+        let late = match closed {
+            Ok(()) => false,
+            Err(e) if !ctx.actor.is_staff() => return Err(Error::DeadlinePassed(e.to_string())),
+            Err(_) => true,
+        };
         if d.status != DelegateStatus::Active {
             return Err(Error::Conflict("The delegate has been cancelled.".into()));
         }
@@ -466,6 +468,17 @@ impl Command for Substitute {
         if duplicate {
             detail["duplicate_allowed"] = json!(true);
         }
+        if late {
+            detail["late_override"] = json!(true);
+            audit_delegate(
+                conn,
+                ctx,
+                AuditAction::LateOverride,
+                &r,
+                &d,
+                json!({"registration_id": r.row.id, "deadline": "substitution", "action": "substitution"}),
+            )?;
+        }
         audit_delegate(conn, ctx, AuditAction::DelegateSubstituted, &r, &d, detail)?;
         if email_key != d.email_key {
             submissions::ops::candidate_left(conn, ctx, &conference, &d.id)?;
@@ -494,19 +507,17 @@ impl Command for Cancel {
         let (d, r) = delegate_for(conn, &ctx.actor, &self.delegate_id)?;
         let conference =
             conferences::store::lock_and_get(conn, &r.row.conference_id)?.ok_or(Error::NotFound)?;
-        if !ctx.actor.is_staff() {
-            enforce(
-                conn,
-                ctx,
-                &conference,
-                &r.row.organisation_id,
-                Attempt {
-                    key: DeadlineKey::Registration,
-                    late_override: false,
-                    action: "cancellation",
-                },
-            )?;
-        }
+        let outcome = enforce(
+            conn,
+            ctx,
+            &conference,
+            &r.row.organisation_id,
+            Attempt {
+                key: DeadlineKey::Registration,
+                late_override: ctx.actor.is_staff(),
+                action: "cancellation",
+            },
+        )?;
         let now = ctx.now.naive_utc();
         if store::cancel(conn, &d.id, now)? == 0 {
             return Err(Error::Conflict("The delegate is already cancelled.".into()));
@@ -519,7 +530,11 @@ impl Command for Cancel {
             AuditAction::DelegateCancelled,
             &r,
             &d,
-            json!({"registration_id": r.row.id, "fee": Money::from_minor(d.fee_minor).to_string()}),
+            json!({
+                "registration_id": r.row.id,
+                "fee": Money::from_minor(d.fee_minor).to_string(),
+                "late_override": outcome == DeadlineOutcome::Overridden,
+            }),
         )?;
         submissions::ops::candidate_left(conn, ctx, &conference, &d.id)?;
         let (registration, organisation) = reload(conn, &r.row.id)?;
@@ -583,6 +598,17 @@ pub fn of_organisation(
         limit,
         cursor,
     )?)
+}
+
+/// A registration's payments, oldest first: staff, or the organisation
+/// that made it (not found for anyone else).
+pub fn payments(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: &RegistrationId,
+) -> Result<Vec<PaymentRow>, Error> {
+    get(conn, actor, id)?;
+    Ok(store::payments_of(conn, id)?)
 }
 
 /// A delegate and their registration, for the actor allowed to act on them

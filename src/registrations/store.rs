@@ -348,6 +348,15 @@ pub fn insert_payment(conn: &mut DbConnection, p: &PaymentRow) -> QueryResult<()
         .map(|_| ())
 }
 
+/// A registration's payments, oldest first.
+pub fn payments_of(conn: &mut DbConnection, id: &RegistrationId) -> QueryResult<Vec<PaymentRow>> {
+    payments::table
+        .filter(payments::registration_id.eq(id.clone()))
+        .select(PaymentRow::as_select())
+        .order(payments::id.asc())
+        .load(conn)
+}
+
 /// A page of one organisation's registrations across every conference,
 /// newest first.
 pub fn of_organisation(

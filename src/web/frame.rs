@@ -61,6 +61,10 @@ impl Chrome {
     pub fn in_portal(&self) -> bool {
         self.area == Some(Area::Portal)
     }
+
+    pub fn in_staff(&self) -> bool {
+        self.area == Some(Area::Staff)
+    }
 }
 
 #[derive(Template)]

@@ -195,7 +195,7 @@ impl FromRequest for OrgUser {
     }
 }
 
-/// A staff member. Anyone else is told there is no such page.
+/// A staff member. An organisation's user is refused (403).
 #[derive(Debug, Clone)]
 pub struct StaffUser(pub SignedIn);
 
@@ -210,7 +210,9 @@ impl FromRequest for StaffUser {
             if session.actor().is_staff() {
                 Ok(StaffUser(session))
             } else {
-                Err(PageError::NotFound)
+                Err(PageError::Forbidden(
+                    "These pages are for party staff only.".into(),
+                ))
             }
         })
     }
@@ -233,6 +235,12 @@ pub trait HasSession {
 impl HasSession for SignedIn {
     fn session(&self) -> &SignedIn {
         self
+    }
+}
+
+impl HasSession for StaffUser {
+    fn session(&self) -> &SignedIn {
+        &self.0
     }
 }
 

@@ -1,10 +1,10 @@
-//! `/staff`: a placeholder until the staff console is built. Organisation
-//! users get "not found", as for any page that is not theirs.
+//! `/staff`: a placeholder until the console home is built. Organisation
+//! users are refused (403).
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::{render, Chrome};
+use super::super::{render, Chrome};
 use crate::web::error::PageError;
 use crate::web::session::StaffUser;
 
@@ -13,7 +13,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Template)]
-#[template(path = "web/staff.html")]
+#[template(path = "web/staff/home.html")]
 struct StaffPage {
     chrome: Chrome,
 }
