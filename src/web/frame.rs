@@ -61,6 +61,11 @@ impl Chrome {
     pub fn in_portal(&self) -> bool {
         self.area == Some(Area::Portal)
     }
+
+    /// Staff pages show the console's navigation.
+    pub fn in_staff(&self) -> bool {
+        self.area == Some(Area::Staff)
+    }
 }
 
 #[derive(Template)]
