@@ -1,0 +1,44 @@
+//! `/staff`: the staff console, one file per area. Every page takes a
+//! [`StaffUser`](crate::web::session::StaffUser): an organisation's user
+//! is refused (403) and a visitor who is not signed in is sent to sign in.
+
+mod accounts;
+mod conferences;
+mod dashboard;
+mod home;
+mod organisations;
+
+use actix_web::web;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    home::routes(cfg);
+    // `/staff/conferences/new` before `/staff/conferences/{id}`.
+    conferences::routes(cfg);
+    dashboard::routes(cfg);
+    organisations::routes(cfg);
+    accounts::routes(cfg);
+}
+
+/// A value percent-encoded for a link's query string.
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            b => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(super::encode("Wales & Co"), "Wales+%26+Co");
+        assert_eq!(super::encode("a-b_c.d~"), "a-b_c.d~");
+    }
+}
