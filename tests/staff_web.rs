@@ -797,7 +797,7 @@ async fn the_dashboard_shows_the_figures_with_links_to_their_lists(b: Backend) {
     assert!(t.contains("role=\"img\""));
     assert!(t.contains("<title id=\"chart-title\">"));
     assert!(
-        t.contains("2 delegates registered between Tuesday 1 March 2016 and Tuesday 1 March 2016."),
+        t.contains("2 delegates registered on Tuesday 1 March 2016."),
         "{t}"
     );
     assert!(t.contains("£225.00"), "charged: {t}");

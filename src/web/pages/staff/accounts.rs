@@ -201,7 +201,7 @@ fn invite_page(
             vec![
                 Choice::new(
                     "organisation",
-                    "An organisation's secretary or officer",
+                    "Secretary or officer of an organisation",
                     &typed.role,
                 )
                 .hint("They register delegates and send in motions for their organisation"),

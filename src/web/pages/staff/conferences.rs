@@ -309,7 +309,11 @@ fn problems_of(typed: &Typed, errors: &[FieldError]) -> Problems {
             },
             None => e.field.clone(),
         };
-        let message = sentence(&format!("{} {}", label(&field), e.message));
+        let words = e
+            .message
+            .replace("starts_on", "the first day")
+            .replace("ends_on", "the last day");
+        let message = sentence(&format!("{} {words}", label(&field)));
         let id = if field.starts_with("cac.excluded_regions") {
             "cac-excluded_regions".to_owned()
         } else if field == "price_tiers" {

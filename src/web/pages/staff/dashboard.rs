@@ -61,7 +61,8 @@ fn unit(v: f64) -> String {
 
 impl Chart {
     pub fn of(days: &[Day], today: NaiveDate) -> Option<Chart> {
-        let first = days.first()?.date;
+        // From the day before the first registration, so the first step shows.
+        let first = days.first()?.date.pred_opt()?;
         let last = days.last()?.date.max(today);
         let span = (last - first).num_days().max(1) as f64;
         let top = days.last()?.cumulative.max(1);
@@ -263,6 +264,12 @@ async fn show(
         d.registered_over_time.first(),
         d.registered_over_time.last(),
     ) {
+        (Some(first), Some(last)) if first.date == last.date => format!(
+            "{} delegate{} registered on {}.",
+            last.cumulative,
+            if last.cumulative == 1 { "" } else { "s" },
+            format::date(first.date),
+        ),
         (Some(first), Some(last)) => format!(
             "{} delegate{} registered between {} and {}.",
             last.cumulative,
@@ -329,15 +336,16 @@ mod tests {
     fn the_chart_steps_up_on_each_day_and_runs_to_today() {
         let today = NaiveDate::from_ymd_opt(2027, 6, 11).unwrap();
         let chart = Chart::of(&[day(1, 2, 2), day(6, 3, 5)], today).unwrap();
-        // Scale 5: 0 at the bottom (220), 5 at the top (16).
+        // From 31 May to today, 11 days; scale 5: 0 at the bottom (220),
+        // 5 at the top (16).
         assert_eq!(
             chart.line,
-            "48.0,220.0 48.0,220.0 48.0,138.4 336.0,138.4 336.0,16.0 624.0,16.0"
+            "48.0,220.0 100.4,220.0 100.4,138.4 362.2,138.4 362.2,16.0 624.0,16.0"
         );
         let labels: Vec<_> = chart.y_ticks.iter().map(|t| t.label.as_str()).collect();
         assert_eq!(labels, ["0", "2", "5"]);
         let dates: Vec<_> = chart.x_ticks.iter().map(|t| t.label.as_str()).collect();
-        assert_eq!(dates, ["1 Jun", "11 Jun"]);
+        assert_eq!(dates, ["31 May", "11 Jun"]);
         assert!(Chart::of(&[], today).is_none());
     }
 
