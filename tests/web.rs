@@ -6,9 +6,9 @@
 
 mod common;
 
+use common::visitor::{Page, Visitor};
 use common::{london, Backend, TestApp, PASSWORD};
-use reqwest::header::{HeaderMap, CACHE_CONTROL, LOCATION, SET_COOKIE};
-use reqwest::StatusCode;
+use reqwest::header::{CACHE_CONTROL, SET_COOKIE};
 use serde_json::json;
 
 backend_tests!(
@@ -25,103 +25,6 @@ backend_tests!(
     a_society_gives_each_delegates_region,
     disabling_an_account_or_its_organisation_signs_it_out,
 );
-
-/// A browser without a browser: one cookie, no redirects followed.
-struct Visitor<'a> {
-    app: &'a TestApp,
-    client: reqwest::Client,
-    cookie: Option<String>,
-}
-
-struct Page {
-    status: StatusCode,
-    headers: HeaderMap,
-    text: String,
-}
-
-impl Page {
-    fn location(&self) -> &str {
-        self.headers
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-
-    /// The value of a hidden input.
-    fn hidden(&self, name: &str) -> String {
-        let marker = format!("name=\"{name}\" value=\"");
-        let start = self
-            .text
-            .find(&marker)
-            .unwrap_or_else(|| panic!("no {name} in {}", self.text))
-            + marker.len();
-        self.text[start..start + self.text[start..].find('"').unwrap()].to_owned()
-    }
-}
-
-impl<'a> Visitor<'a> {
-    fn new(app: &'a TestApp) -> Self {
-        Self {
-            app,
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookie: None,
-        }
-    }
-
-    async fn send(&self, req: reqwest::RequestBuilder) -> Page {
-        let req = match &self.cookie {
-            Some(c) => req.header("cookie", format!("plenary_session={c}")),
-            None => req,
-        };
-        let res = req.send().await.unwrap();
-        Page {
-            status: res.status(),
-            headers: res.headers().clone(),
-            text: res.text().await.unwrap(),
-        }
-    }
-
-    async fn get(&self, path: &str) -> Page {
-        self.send(self.client.get(format!("{}{path}", self.app.base)))
-            .await
-    }
-
-    /// A form post from this site's pages.
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
-        self.post_from(path, form, Some(&self.app.base)).await
-    }
-
-    async fn post_from(&self, path: &str, form: &[(&str, &str)], origin: Option<&str>) -> Page {
-        let mut req = self
-            .client
-            .post(format!("{}{path}", self.app.base))
-            .form(form);
-        if let Some(o) = origin {
-            req = req.header("origin", o);
-        }
-        self.send(req).await
-    }
-
-    async fn sign_in(&mut self, email: &str, password: &str) -> Page {
-        let page = self
-            .post("/login", &[("email", email), ("password", password)])
-            .await;
-        if let Some(c) = page.headers.get(SET_COOKIE) {
-            let c = c.to_str().unwrap();
-            let value = c
-                .strip_prefix("plenary_session=")
-                .unwrap()
-                .split(';')
-                .next()
-                .unwrap();
-            self.cookie = Some(value.to_owned());
-        }
-        page
-    }
-}
 
 /// Two local parties, each with a secretary (`a@cardiff.example`,
 /// `b@bristol.example`), and the reference conference on 1 March 2016.

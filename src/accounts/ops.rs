@@ -366,6 +366,23 @@ impl Command for Invite {
     }
 }
 
+/// A new account and its invitation in one (staff): the console's
+/// "Invite" form. The account is created without a password and the
+/// invitation email queued in the same transaction, so a refused address
+/// leaves neither.
+#[derive(Serialize)]
+pub struct CreateAndInvite(pub CreateUser);
+
+impl Command for CreateAndInvite {
+    type Output = Invitation;
+    const NAME: &'static str = "create_and_invite";
+
+    fn apply(self, conn: &mut DbConnection, ctx: &Ctx) -> Result<Invitation, Error> {
+        let user = self.0.apply(conn, ctx)?;
+        Invite { user_id: user.id }.apply(conn, ctx)
+    }
+}
+
 /// Someone asked for a password reset link. The answer is the same whether
 /// or not the address has an account; an account gets at most one reset
 /// email every `password_reset_every_secs`. Anyone may ask; runs in the

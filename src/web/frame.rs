@@ -62,6 +62,7 @@ impl Chrome {
         self.area == Some(Area::Portal)
     }
 
+    /// Staff pages show the console's navigation.
     pub fn in_staff(&self) -> bool {
         self.area == Some(Area::Staff)
     }

@@ -195,9 +195,16 @@ impl FromRequest for OrgUser {
     }
 }
 
-/// A staff member. An organisation's user is refused (403).
+/// A staff member. An organisation's user is refused (403); a visitor
+/// who is not signed in is sent to sign in.
 #[derive(Debug, Clone)]
 pub struct StaffUser(pub SignedIn);
+
+impl StaffUser {
+    pub fn actor(&self) -> &Actor {
+        self.0.actor()
+    }
+}
 
 impl FromRequest for StaffUser {
     type Error = PageError;
@@ -268,6 +275,69 @@ where
                 return Err(PageError::Csrf);
             }
             Ok(Posted { who, form })
+        })
+    }
+}
+
+/// A `multipart/form-data` post by staff (a file upload): its text fields
+/// and the text of its files, by field name. The session is checked
+/// before the body is read, and the body's CSRF token (a field like any
+/// other) against the session before the handler runs.
+pub struct Uploaded {
+    pub who: StaffUser,
+    pub form: Fields,
+    /// (field name, file name, contents).
+    pub files: Vec<(String, String, Vec<u8>)>,
+}
+
+impl FromRequest for Uploaded {
+    type Error = PageError;
+    type Future = Fut<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        use futures_util::StreamExt;
+        let req = req.clone();
+        let payload = payload.take();
+        Box::pin(async move {
+            let who = StaffUser::from_request(&req, &mut Payload::None).await?;
+            let limit = state(&req)?.settings.body_limit_bytes;
+            let mut parts = actix_multipart::Multipart::new(req.headers(), payload);
+            let mut form = Fields::default();
+            let mut files = Vec::new();
+            let mut total = 0usize;
+            while let Some(part) = parts.next().await {
+                let mut part = part.map_err(|_| PageError::BadForm)?;
+                let disposition = part.content_disposition().cloned();
+                let name = disposition
+                    .as_ref()
+                    .and_then(|d| d.get_name())
+                    .unwrap_or_default()
+                    .to_owned();
+                let filename = disposition
+                    .as_ref()
+                    .and_then(|d| d.get_filename())
+                    .map(str::to_owned);
+                let mut bytes = Vec::new();
+                while let Some(chunk) = part.next().await {
+                    let chunk = chunk.map_err(|_| PageError::BadForm)?;
+                    total += chunk.len();
+                    if total > limit {
+                        return Err(PageError::BadForm);
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                match filename {
+                    Some(f) => files.push((name, f, bytes)),
+                    None => form.0.push((
+                        name,
+                        String::from_utf8(bytes).map_err(|_| PageError::BadForm)?,
+                    )),
+                }
+            }
+            if !csrf_matches(&who.0.token, form.get(CSRF_FIELD)) {
+                return Err(PageError::Csrf);
+            }
+            Ok(Uploaded { who, form, files })
         })
     }
 }

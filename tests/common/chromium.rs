@@ -1,5 +1,5 @@
 //! The browser-test harness shared by the Chromium journeys (`browser.rs`,
-//! `desk_browser.rs`): a chromedriver of our own, a headless Chromium with
+//! `staff_browser.rs`, `desk_browser.rs`): a chromedriver of our own, a headless Chromium with
 //! JavaScript on or off, pages found by their labels and buttons, axe-core
 //! run in each page, and screenshots at desktop and phone width. Included
 //! with `#[path = "common/chromium.rs"] mod chromium;`.

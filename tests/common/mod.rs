@@ -6,6 +6,7 @@
 
 pub mod binary;
 pub mod smtp;
+pub mod visitor;
 
 use std::sync::Arc;
 

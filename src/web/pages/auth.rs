@@ -5,9 +5,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::{render, render_refused, see_other, Chrome, Input};
+use crate::accounts::ops as accounts;
+use crate::accounts::store;
 use crate::accounts::throttle::ClientAddress;
+use crate::accounts::tokens::Taken;
 use crate::accounts::web_sessions;
 use crate::ops::Error;
+use crate::security;
+use crate::values::EmailAddress;
 use crate::web::error::PageError;
 use crate::web::fields::{Fields, Problems};
 use crate::web::session::{self, Posted, SignedIn};
@@ -18,7 +23,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login", web::post().to(login))
         .route("/logout", web::post().to(logout))
         .route("/account/password", web::get().to(password_form))
-        .route("/account/password", web::post().to(change_password));
+        .route("/account/password", web::post().to(change_password))
+        .route("/password-reset", web::get().to(reset_form))
+        .route("/password-reset", web::post().to(request_reset))
+        .route("/password/{token}", web::get().to(link_form))
+        .route("/password/{token}", web::post().to(set_with_link));
 }
 
 /// Where a signed-in visitor starts.
@@ -204,4 +213,193 @@ async fn change_password(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Template)]
+#[template(path = "web/password_reset.html")]
+struct ResetPage {
+    chrome: Chrome,
+    problems: Problems,
+    email: Input,
+    sent: bool,
+}
+
+fn reset_page(email: &str, problems: Problems, sent: bool) -> ResetPage {
+    ResetPage {
+        chrome: Chrome::anonymous(match (sent, problems.is_empty()) {
+            (true, _) => "Check your email",
+            (false, true) => "Reset your password",
+            (false, false) => "Error: Reset your password",
+        }),
+        email: Input::new("email", "Email", email, &problems)
+            .kind("email")
+            .autocomplete("email"),
+        problems,
+        sent,
+    }
+}
+
+/// `/password-reset`: ask for a link to set a new password.
+async fn reset_form() -> Result<HttpResponse, PageError> {
+    render(&reset_page("", Problems::default(), false))
+}
+
+/// Sends a reset link if the address has an account; the page says the
+/// same either way (the API's `POST /auth/password-reset`).
+async fn request_reset(req: HttpRequest, form: Fields) -> Result<HttpResponse, PageError> {
+    let state = session::state(&req)?;
+    let typed = form.get("email").trim().to_owned();
+    let email = match EmailAddress::parse(&typed) {
+        Ok(e) => e,
+        Err(_) => {
+            let mut p = Problems::default();
+            p.field(
+                "email",
+                "Enter an email address in the right form, like name@example.org",
+            );
+            return render_refused(&reset_page(&typed, p, false));
+        }
+    };
+    let now = state.now();
+    let settings = state.settings.clone();
+    state
+        .tx(move |conn| accounts::request_password_reset(conn, now, &settings, &email))
+        .await?;
+    render(&reset_page(&typed, Problems::default(), true))
+}
+
+#[derive(Template)]
+#[template(path = "web/password_link.html")]
+struct LinkPage {
+    chrome: Chrome,
+    problems: Problems,
+    /// Why the link cannot be used ("" when it can).
+    dead: &'static str,
+    action: String,
+    password: Input,
+}
+
+fn link_page(token: &str, problems: Problems, dead: &'static str) -> LinkPage {
+    LinkPage {
+        chrome: Chrome::anonymous(match (dead.is_empty(), problems.is_empty()) {
+            (false, _) => "This link cannot be used",
+            (true, true) => "Set your password",
+            (true, false) => "Error: Set your password",
+        }),
+        action: format!("/password/{token}"),
+        password: Input::new("password", "New password", "", &problems)
+            .kind("password")
+            .autocomplete("new-password")
+            .hint("At least 12 characters. A few unrelated words make a good one."),
+        problems,
+        dead,
+    }
+}
+
+/// Why a link that is not usable cannot be used, in words.
+fn dead_reason(taken: &Taken) -> &'static str {
+    match taken {
+        Taken::Now(_) => "",
+        Taken::Used => "This link has been used already. Each link works once.",
+        Taken::Expired => "This link has expired.",
+        Taken::Unknown => "This link is not one we sent, or it was replaced by a newer one.",
+    }
+}
+
+fn dead_page(token: &str, taken: &Taken) -> Result<HttpResponse, PageError> {
+    let page = link_page(token, Problems::default(), dead_reason(taken));
+    Ok(HttpResponse::Gone()
+        .content_type("text/html; charset=utf-8")
+        .body(page.render()?))
+}
+
+/// A token as links carry it, or none (any other text is no token).
+fn plausible(token: &str) -> bool {
+    !token.is_empty()
+        && token.len() <= 256
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// `/password/{token}`: the page an invitation or reset email links to.
+async fn link_form(req: HttpRequest, token: web::Path<String>) -> Result<HttpResponse, PageError> {
+    let state = session::state(&req)?;
+    let token = token.into_inner();
+    if !plausible(&token) {
+        return dead_page("", &Taken::Unknown);
+    }
+    let now = state.now();
+    let t = token.clone();
+    let taken = state
+        .db(move |conn| accounts::check_link(conn, &t, now))
+        .await?;
+    match taken {
+        Taken::Now(_) => render(&link_page(&token, Problems::default(), "")),
+        other => dead_page(&token, &other),
+    }
+}
+
+/// Sets the password through the link (used up at once), then signs the
+/// person in.
+async fn set_with_link(
+    req: HttpRequest,
+    client: ClientAddress,
+    token: web::Path<String>,
+    form: Fields,
+) -> Result<HttpResponse, PageError> {
+    let state = session::state(&req)?;
+    let token = token.into_inner();
+    if !plausible(&token) {
+        return dead_page("", &Taken::Unknown);
+    }
+    let password = form.get("password").to_owned();
+    if let Err(message) = security::check_password_policy(&password) {
+        let mut p = Problems::default();
+        p.field("password", format!("The new password {message}"));
+        return render_refused(&link_page(&token, p, ""));
+    }
+    let to_hash = password.clone();
+    let hash = tokio::task::spawn_blocking(move || security::hash_password(&to_hash))
+        .await
+        .map_err(|e| Error::Internal(anyhow::anyhow!("hashing failed: {e}")))?
+        .map_err(|e| Error::Internal(anyhow::anyhow!("hashing failed: {e}")))?;
+    let now = state.now();
+    let t = token.clone();
+    let set = state
+        .tx(move |conn| {
+            let user_id = accounts::set_password_with_link(conn, &t, &hash, now)?;
+            store::get(conn, &user_id)?.ok_or(Error::NotFound)
+        })
+        .await;
+    let user = match set {
+        Ok(user) => user,
+        Err(Error::NotFound) => return dead_page(&token, &Taken::Unknown),
+        Err(Error::Conflict(_)) => {
+            let t = token.clone();
+            let taken = state
+                .db(move |conn| accounts::check_link(conn, &t, now))
+                .await?;
+            return match taken {
+                Taken::Now(_) => Err(PageError::Refused(
+                    actix_web::http::StatusCode::CONFLICT,
+                    "This link belongs to a disabled account. Ask the conference office.".into(),
+                )),
+                other => dead_page(&token, &other),
+            };
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let new = web_sessions::sign_in(&state, &user.email, password, &client).await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((
+            header::LOCATION,
+            if new.actor.is_staff() {
+                "/staff"
+            } else {
+                "/portal"
+            },
+        ))
+        .cookie(session::cookie(&new.token, session::secure(&state)))
+        .finish())
 }

@@ -1,13 +1,21 @@
-//! The staff console, by area: the console home (`home`), registrations
-//! and payments (`registrations`), extensions (`extensions`), submission
-//! review (`submissions`), downloads (`downloads`), the email outbox
-//! (`outbox`) and the audit log (`audit`). Staff only: an organisation's
-//! user is refused (403), a signed-out visitor sent to sign in.
+//! `/staff`: the staff console, one file per area: the console home
+//! (`home`), conferences and their form (`conferences`), each conference's
+//! dashboard (`dashboard`), organisations with the CSV import
+//! (`organisations`), accounts (`accounts`), registrations and payments
+//! (`registrations`), extensions (`extensions`), submission review
+//! (`submissions`), downloads (`downloads`), the email outbox (`outbox`)
+//! and the audit log (`audit`). Every page takes a
+//! [`StaffUser`](crate::web::session::StaffUser): an organisation's user
+//! is refused (403) and a visitor who is not signed in is sent to sign in.
 
+mod accounts;
 pub mod audit;
+mod conferences;
+mod dashboard;
 pub mod downloads;
 pub mod extensions;
-pub mod home;
+mod home;
+mod organisations;
 pub mod outbox;
 pub mod pick;
 pub mod registrations;
@@ -17,10 +25,39 @@ use actix_web::web;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     home::routes(cfg);
+    // `/staff/conferences/new` before `/staff/conferences/{id}`.
+    conferences::routes(cfg);
+    dashboard::routes(cfg);
+    organisations::routes(cfg);
+    accounts::routes(cfg);
     registrations::routes(cfg);
     extensions::routes(cfg);
     submissions::routes(cfg);
     downloads::routes(cfg);
     outbox::routes(cfg);
     audit::routes(cfg);
+}
+
+/// A value percent-encoded for a link's query string.
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            b => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(super::encode("Wales & Co"), "Wales+%26+Co");
+        assert_eq!(super::encode("a-b_c.d~"), "a-b_c.d~");
+    }
 }
