@@ -12,6 +12,8 @@ COPY templates ./templates
 # template directory from askama.toml.
 COPY static ./static
 COPY askama.toml ./
+# The PDFs' font is compiled in.
+COPY assets ./assets
 # Cargo.toml declares the load bench; cargo reads the manifest whole.
 COPY benches ./benches
 RUN cargo build --release --locked --bin plenary

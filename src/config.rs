@@ -35,6 +35,15 @@ pub struct Settings {
     pub email_batch_size: u32,
     pub email_concurrency: u32,
     pub cheque_payee: String,
+    /// The party named on invoices, credit notes and receipts.
+    pub invoice_party_name: String,
+    /// Its postal address (lines separated by newlines).
+    pub invoice_party_address: String,
+    /// How to pay an invoice: bank, sort code, account (lines).
+    pub invoice_payment_details: String,
+    /// Days from issue to an invoice's due date (never after the day
+    /// before the conference starts).
+    pub invoice_due_days: u32,
     pub public_url: String,
     pub timezone: chrono_tz::Tz,
     pub token_ttl_hours: u32,

@@ -119,6 +119,8 @@ id_type! {
     AuditId;
     /// An email in the outbox.
     EmailId;
+    /// An invoice or credit note.
+    InvoiceId;
 }
 
 #[cfg(test)]

@@ -75,6 +75,7 @@ fn plain(recipient: &str, subject: &str) -> OutgoingEmail {
             text: format!("Text of {subject}"),
             html: format!("<p>HTML of {subject}</p>"),
             attachment: None,
+            pdf: None,
         }),
     }
 }

@@ -246,7 +246,11 @@ async fn email_subjects_show_names_literally(b: Backend) {
         let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
         subjects.push(message.subject().unwrap().to_owned());
     }
-    assert_eq!(subjects.len(), 2, "a confirmation and a summary");
+    assert_eq!(
+        subjects.len(),
+        3,
+        "a confirmation, a summary and the invoice"
+    );
     for subject in subjects {
         assert!(subject.contains(name), "{subject}");
     }

@@ -216,6 +216,16 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
+    let invoice_id = app
+        .get(
+            &format!("/api/v1/registrations/{reg_id}/invoices"),
+            Some(&staff),
+        )
+        .await
+        .expect(200)["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let secrets = [
         "secret.delegate@owner.example",
         "Secret Delegate",
@@ -387,6 +397,25 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
             format!("/api/v1/registrations/{reg_id}/payments"),
             Some(json!({"amount": "10.00", "method": "cheque", "reference": "chq 1"})),
             [401, 403, 201],
+        ),
+        case(
+            M::GET,
+            format!("/api/v1/registrations/{reg_id}/invoices"),
+            None,
+            [401, 404, 200],
+        ),
+        // The owner's registration is paid by invoice, so it has one.
+        case(
+            M::POST,
+            format!("/api/v1/registrations/{reg_id}/invoices"),
+            None,
+            [401, 403, 409],
+        ),
+        case(
+            M::GET,
+            format!("/api/v1/invoices/{invoice_id}.pdf"),
+            None,
+            [401, 404, 200],
         ),
         case(
             M::POST,

@@ -150,15 +150,35 @@ async fn default_configuration_writes_eml_files(b: Backend) {
         files = std::fs::read_dir(&app.mail_dir)
             .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
             .unwrap_or_default();
-        if files.len() >= 2 {
+        if files.len() >= 3 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(files.len(), 2, "confirmation and summary: {files:?}");
+    assert_eq!(
+        files.len(),
+        3,
+        "confirmation, summary and invoice: {files:?}"
+    );
+    let mut pdfs = Vec::new();
     for f in files {
         let raw = std::fs::read(&f).unwrap();
         let m = mail_parser::MessageParser::default().parse(&raw).unwrap();
         assert!(m.subject().unwrap().contains("Annual Conference 2016"));
+        pdfs.extend(
+            m.attachments()
+                .filter(|a| a.content_type().is_some_and(|t| t.subtype() == Some("pdf")))
+                .map(|a| {
+                    (
+                        a.attachment_name().unwrap().to_owned(),
+                        a.contents().to_vec(),
+                    )
+                }),
+        );
     }
+    // The invoice carries its PDF, whole.
+    assert_eq!(pdfs.len(), 1);
+    assert_eq!(pdfs[0].0, "INV-0001.pdf");
+    assert!(pdfs[0].1.starts_with(b"%PDF-"));
+    assert!(pdfs[0].1.windows(5).any(|w| w == b"%%EOF"));
 }

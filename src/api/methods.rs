@@ -53,15 +53,19 @@ impl PathMethods {
 }
 
 /// Whether `path` fits `template`, segment by segment; a `{name}` segment
-/// matches any one non-empty segment.
+/// matches any one non-empty segment (`{name}.pdf`, any ending in `.pdf`).
 fn matches(template: &str, path: &str) -> bool {
     let (mut t, mut p) = (template.split('/'), path.split('/'));
     loop {
         match (t.next(), p.next()) {
             (None, None) => return true,
             (Some(want), Some(got)) => {
-                let param = want.starts_with('{') && want.ends_with('}');
-                if !(want == got || (param && !got.is_empty())) {
+                let suffix = want
+                    .strip_prefix('{')
+                    .and_then(|w| w.split_once('}'))
+                    .map(|(_, suffix)| suffix);
+                let fits = suffix.is_some_and(|s| got.len() > s.len() && got.ends_with(s));
+                if !(want == got || fits) {
                     return false;
                 }
             }

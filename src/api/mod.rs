@@ -10,6 +10,7 @@ pub mod extensions;
 pub mod extract;
 pub mod health;
 pub mod idempotency;
+pub mod invoices;
 pub mod limits;
 pub mod methods;
 pub mod metrics;
@@ -106,6 +107,7 @@ where
                 .configure(organisations::routes)
                 .configure(conferences::routes)
                 .configure(registrations::routes)
+                .configure(invoices::routes)
                 .configure(submissions::routes)
                 .configure(extensions::routes)
                 .configure(outbox::routes)

@@ -22,6 +22,7 @@ use utoipa::{Modify, OpenApi};
         (name = "organisations", description = "Local parties and societies"),
         (name = "conferences", description = "Conferences, rules and quotes"),
         (name = "registrations", description = "Delegates, payments, substitutions, cancellations"),
+        (name = "invoices", description = "Invoices and credit notes as PDF"),
         (name = "submissions", description = "Motions, amendments, policy submissions, CAC and award nominations; review and CSV exports"),
         (name = "extensions", description = "Late-submission extensions and the audit log"),
         (name = "outbox", description = "Outgoing emails (staff)"),

@@ -18,10 +18,10 @@ use crate::organisations::ops::{
     self as organisations, CreateOrganisation, ImportOrganisations, ListFilter, OrganisationPatch,
     SetActive, UpdateOrganisation,
 };
-use crate::organisations::rules::{ImportRow, NewOrganisation};
+use crate::organisations::rules::{billing_address, ImportRow, NewOrganisation};
 use crate::organisations::{OrganisationKind, OrganisationRow};
 use crate::state::AppState;
-use crate::values::{FieldError, Region};
+use crate::values::{FieldError, Problems, Region};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(create_organisation)
@@ -45,6 +45,9 @@ pub struct CreateOrganisationBody {
     pub region: String,
     #[schema(example = "secretary@cardiff.example")]
     pub contact_email: String,
+    /// Postal address printed on invoices (lines separated by newlines).
+    #[serde(default)]
+    pub billing_address: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -55,6 +58,8 @@ pub struct OrganisationView {
     pub kind: OrganisationKind,
     pub region: String,
     pub contact_email: String,
+    /// Postal address printed on invoices.
+    pub billing_address: Option<String>,
     pub created_at: DateTime<Utc>,
     /// When staff deactivated it (its users cannot sign in; nobody
     /// registers or submits for it).
@@ -69,6 +74,7 @@ impl From<OrganisationRow> for OrganisationView {
             kind: o.kind,
             region: o.region,
             contact_email: o.contact_email,
+            billing_address: o.billing_address,
             created_at: o.created_at.and_utc(),
             deactivated_at: o.deactivated_at.map(|t| t.and_utc()),
         }
@@ -93,13 +99,30 @@ pub async fn create_organisation(
     request: Authed<Staff, CreateOrganisationBody>,
 ) -> ApiResult<HttpResponse> {
     let (Staff(actor), b) = (request.who, request.body);
+    let mut p = Problems::default();
+    let billing_address = b
+        .billing_address
+        .as_deref()
+        .and_then(|a| p.take("billing_address", billing_address(a)))
+        .flatten();
     let new = NewOrganisation::parse(
         &b.name,
         b.kind,
         &b.region,
         &b.contact_email,
         &state.settings.regions,
-    )?;
+    );
+    let new = match (new, p.into_result()) {
+        (Ok(new), Ok(())) => NewOrganisation {
+            billing_address,
+            ..new
+        },
+        (Ok(_), Err(e)) => return Err(crate::ops::Error::from(e).into()),
+        (Err(mut e), address) => {
+            e.extend(address.err().unwrap_or_default());
+            return Err(crate::ops::Error::from(e).into());
+        }
+    };
     let outcome = state
         .run_once(&actor, key.0.as_ref(), CreateOrganisation(new))
         .await?;

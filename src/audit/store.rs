@@ -21,6 +21,8 @@ text_enum! {
         DuplicateAllowed = "duplicate_allowed",
         /// Staff recorded more than was due, on purpose.
         OverpaymentRecorded = "overpayment_recorded",
+        /// Staff issued an invoice on request.
+        InvoiceIssued = "invoice_issued",
     }
 }
 

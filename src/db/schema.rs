@@ -9,6 +9,7 @@ diesel::table! {
         contact_email -> Text,
         created_at -> Timestamp,
         deactivated_at -> Nullable<Timestamp>,
+        billing_address -> Nullable<Text>,
     }
 }
 
@@ -221,6 +222,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    invoice_counters (conference_id, kind) {
+        conference_id -> Text,
+        kind -> Text,
+        last_number -> Integer,
+    }
+}
+
+diesel::table! {
+    invoices (id) {
+        id -> Text,
+        conference_id -> Text,
+        registration_id -> Text,
+        organisation_id -> Text,
+        kind -> Text,
+        number -> Integer,
+        credits_invoice_id -> Nullable<Text>,
+        currency -> Text,
+        total_minor -> BigInt,
+        issued_on -> Date,
+        due_on -> Nullable<Date>,
+        document -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(web_sessions -> users (user_id));
@@ -250,4 +278,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     idempotency_keys,
     submissions,
+    invoice_counters,
+    invoices,
 );

@@ -10,6 +10,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use minijinja::{context, Environment, Value};
 use serde::{Deserialize, Serialize};
 
+use crate::documents::{self, Document, InvoiceDocument};
 use crate::values::money::Money;
 
 /// A file sent with an email (the .ics calendar entry).
@@ -106,6 +107,8 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "invitation.html",
     "password_reset.txt",
     "password_reset.html",
+    "invoice.txt",
+    "invoice.html",
 );
 
 /// Templates ending in `.html` are autoescaped (minijinja's default rule).
@@ -155,6 +158,10 @@ pub enum Content {
         context: serde_json::Value,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         calendar: Option<CalendarEvent>,
+        /// A PDF to attach (an invoice, a credit note, a receipt), rendered
+        /// when the email is sent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        document: Option<Box<Document>>,
     },
     /// Already rendered: emails queued before content was stored as data,
     /// and emails written by hand.
@@ -167,7 +174,11 @@ impl Content {
     pub fn render(&self, kind: &str, subject: &str) -> Result<Body, String> {
         match self {
             Content::Rendered(body) => Ok(body.clone()),
-            Content::Template { context, calendar } => {
+            Content::Template {
+                context,
+                calendar,
+                document,
+            } => {
                 let ctx = Value::from_serialize(context);
                 let ctx = context! { subject => subject, ..ctx };
                 Ok(Body {
@@ -177,6 +188,10 @@ impl Content {
                         filename: "conference.ics".into(),
                         content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
                         body: self::calendar(event),
+                    }),
+                    pdf: document.as_ref().map(|d| PdfFile {
+                        filename: d.file_name(),
+                        bytes: d.render(),
                     }),
                 })
             }
@@ -191,6 +206,15 @@ pub struct Body {
     pub html: String,
     #[serde(default)]
     pub attachment: Option<Attachment>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdf: Option<PdfFile>,
+}
+
+/// A PDF sent with an email.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PdfFile {
+    pub filename: String,
+    pub bytes: Vec<u8>,
 }
 
 /// An all-day calendar entry for a conference (see [`calendar`]).
@@ -219,6 +243,7 @@ fn email(
         content: Content::Template {
             context: serde_json::to_value(&ctx).expect("a template context is JSON"),
             calendar,
+            document: None,
         },
     }
 }
@@ -381,6 +406,55 @@ pub fn payment_received(
         },
         None,
     )
+}
+
+/// The email with a document attached.
+fn attach(mut email: OutgoingEmail, document: Document) -> OutgoingEmail {
+    if let Content::Template { document: slot, .. } = &mut email.content {
+        *slot = Some(Box::new(document));
+    }
+    email
+}
+
+/// To the organisation's contact: a payment was recorded, with a receipt.
+pub fn payment_receipt(
+    c: &ConferenceInfo,
+    r: &RegistrationInfo,
+    amount: Money,
+    method: &str,
+    receipt: documents::ReceiptDocument,
+) -> OutgoingEmail {
+    attach(
+        payment_received(c, r, amount, method),
+        Document::Receipt(receipt),
+    )
+}
+
+/// To the organisation's contact: an invoice or credit note, as a PDF.
+pub fn invoice(c: &ConferenceInfo, r: &RegistrationInfo, d: InvoiceDocument) -> OutgoingEmail {
+    let money = |m: Money| format_money(m, &d.currency);
+    let title = d.kind.title();
+    let email = email(
+        "invoice",
+        &r.contact_email,
+        format!(
+            "{title} {} for registration {} ({})",
+            d.number, r.reference, c.name
+        ),
+        context! {
+            conference => conference_ctx(c),
+            registration => registration_ctx(r, false),
+            title => title,
+            credit_note => d.kind == documents::DocumentKind::CreditNote,
+            number => &d.number,
+            total => money(d.total),
+            due_on => d.due_on.map(documents::long_date),
+            credits => &d.credits,
+            file_name => d.file_name(),
+        },
+        None,
+    );
+    attach(email, Document::Invoice(d))
 }
 
 /// To the new delegate who takes over a place, with a calendar entry.
@@ -784,6 +858,7 @@ mod tests {
             text: "Text".into(),
             html: "<p>HTML</p>".into(),
             attachment: None,
+            pdf: None,
         };
         let json = r#"{"rendered":{"text":"Text","html":"<p>HTML</p>","attachment":null}}"#;
         let content: Content = serde_json::from_str(json).unwrap();

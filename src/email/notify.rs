@@ -11,6 +11,7 @@ use super::messages::{
 use super::outbox;
 use crate::conferences::Conference;
 use crate::db::DbConnection;
+use crate::documents::{InvoiceDocument, ReceiptDocument};
 use crate::organisations::OrganisationRow;
 use crate::registrations::rules::DelegateStatus;
 use crate::registrations::{DelegateRow, Registration};
@@ -101,15 +102,27 @@ impl Context<'_> {
         self.queue(conn, &emails)
     }
 
+    /// To the organisation's contact, with a receipt attached.
     pub fn payment_received(
         &self,
         conn: &mut DbConnection,
         amount: Money,
         method: &str,
+        receipt: ReceiptDocument,
     ) -> QueryResult<()> {
         let c = conference_info(self.conference);
         let r = registration_info(self.registration, self.organisation);
-        self.queue(conn, &[messages::payment_received(&c, &r, amount, method)])
+        self.queue(
+            conn,
+            &[messages::payment_receipt(&c, &r, amount, method, receipt)],
+        )
+    }
+
+    /// An invoice or credit note, as a PDF, to the organisation's contact.
+    pub fn invoice(&self, conn: &mut DbConnection, document: InvoiceDocument) -> QueryResult<()> {
+        let c = conference_info(self.conference);
+        let r = registration_info(self.registration, self.organisation);
+        self.queue(conn, &[messages::invoice(&c, &r, document)])
     }
 
     /// To the person who now holds the place.

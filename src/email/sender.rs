@@ -388,15 +388,24 @@ fn message(claimed: &Claimed, from: &Mailbox, date: SystemTime) -> Result<Messag
         .into_address();
     let body = claimed.content()?.render(&row.kind, &row.subject)?;
     let alternative = MultiPart::alternative_plain_html(body.text, body.html);
-    let body = match body.attachment {
-        Some(a) => {
-            let content_type = ContentType::parse(&a.content_type)
-                .map_err(|e| format!("invalid attachment content type: {e}"))?;
-            MultiPart::mixed()
-                .multipart(alternative)
-                .singlepart(MailAttachment::new(a.filename).body(a.body, content_type))
-        }
-        None => alternative,
+    let mut files = Vec::new();
+    if let Some(a) = body.attachment {
+        let content_type = ContentType::parse(&a.content_type)
+            .map_err(|e| format!("invalid attachment content type: {e}"))?;
+        files.push(MailAttachment::new(a.filename).body(a.body, content_type));
+    }
+    if let Some(pdf) = body.pdf {
+        let content_type = ContentType::parse("application/pdf").expect("a valid content type");
+        files.push(MailAttachment::new(pdf.filename).body(pdf.bytes, content_type));
+    }
+    let body = if files.is_empty() {
+        alternative
+    } else {
+        files
+            .into_iter()
+            .fold(MultiPart::mixed().multipart(alternative), |m, f| {
+                m.singlepart(f)
+            })
     };
     Message::builder()
         .from(from.clone())

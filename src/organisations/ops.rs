@@ -31,6 +31,7 @@ impl Command for CreateOrganisation {
             contact_email: o.contact_email.into_inner(),
             created_at: ctx.now.naive_utc(),
             deactivated_at: None,
+            billing_address: o.billing_address,
         };
         match store::insert(conn, &row) {
             Ok(()) => Ok(row),
@@ -109,6 +110,9 @@ pub struct OrganisationPatch {
     pub region: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_email: Option<String>,
+    /// Postal address printed on invoices; an empty string removes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_address: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -134,7 +138,14 @@ impl Command for UpdateOrganisation {
                 .unwrap_or(&existing.contact_email),
             &ctx.settings.regions,
         )?;
+        let billing_address = match p.billing_address.as_deref() {
+            Some(a) => {
+                rules::billing_address(a).map_err(|e| Error::validation("billing_address", e))?
+            }
+            None => existing.billing_address.clone(),
+        };
         let row = OrganisationRow {
+            billing_address,
             name: c.name,
             kind: c.kind,
             region: c.region.into_inner(),

@@ -20,6 +20,18 @@ pub struct NewOrganisation {
     pub kind: OrganisationKind,
     pub region: Region,
     pub contact_email: EmailAddress,
+    /// Postal address for invoices, when given.
+    pub billing_address: Option<String>,
+}
+
+/// Longest billing address, in characters.
+pub const BILLING_ADDRESS_MAX_CHARS: usize = 500;
+
+/// A billing address as typed: lines of text; blank means none.
+pub fn billing_address(s: &str) -> Result<Option<String>, String> {
+    let s = values::free_text(s, BILLING_ADDRESS_MAX_CHARS)?;
+    let s = s.trim();
+    Ok((!s.is_empty()).then(|| s.to_owned()))
 }
 
 impl NewOrganisation {
@@ -41,6 +53,7 @@ impl NewOrganisation {
             kind,
             region: region.expect("checked"),
             contact_email: contact_email.expect("checked"),
+            billing_address: None,
         })
     }
 }

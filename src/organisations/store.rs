@@ -22,6 +22,8 @@ pub struct OrganisationRow {
     /// When staff deactivated it: its users cannot sign in and nobody
     /// registers or submits for it.
     pub deactivated_at: Option<NaiveDateTime>,
+    /// Postal address printed on its invoices (lines as typed).
+    pub billing_address: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &OrganisationRow) -> QueryResult<()> {
@@ -114,6 +116,7 @@ pub fn update(conn: &mut DbConnection, row: &OrganisationRow) -> QueryResult<()>
             o::region.eq(&row.region),
             o::contact_email.eq(&row.contact_email),
             o::deactivated_at.eq(row.deactivated_at),
+            o::billing_address.eq(&row.billing_address),
         ))
         .execute(conn)
         .map(|_| ())

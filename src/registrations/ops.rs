@@ -17,6 +17,7 @@ use crate::deadlines::ops::{enforce, Attempt};
 use crate::deadlines::rules::{self as deadlines, DeadlineKey, DeadlineOutcome};
 use crate::email::notify;
 use crate::ids::{ConferenceId, DelegateId, OrganisationId, PaymentId, RegistrationId};
+use crate::invoices::{self, ops::Billed};
 use crate::ops::{Actor, Command, Ctx, Error};
 use crate::organisations::{self, OrganisationRow};
 use crate::submissions;
@@ -185,6 +186,17 @@ impl Command for Register {
         notice(&conference, &organisation, &registration, ts)
             .registered(conn, &ctx.settings.cheque_payee)?;
         capacity::reserve(conn, &conference.id, places, dinners)?;
+        if registration.row.payment_method == PaymentMethod::Invoice {
+            invoices::ops::issue(
+                conn,
+                ctx,
+                &Billed {
+                    conference: &conference,
+                    organisation: &organisation,
+                    registration: &registration,
+                },
+            )?;
+        }
         Ok(registration)
     }
 }
@@ -359,10 +371,18 @@ impl Command for RecordPayment {
             )?;
         }
         let conference = conferences::ops::get(conn, &registration.row.conference_id)?;
+        let receipt = invoices::ops::receipt(
+            &ctx.settings,
+            &conference,
+            &organisation,
+            &registration,
+            &row,
+        );
         notice(&conference, &organisation, &registration, now).payment_received(
             conn,
             self.amount,
             self.method.as_str(),
+            receipt,
         )?;
         Ok(Payment { row, registration })
     }
@@ -539,6 +559,16 @@ impl Command for Cancel {
         submissions::ops::candidate_left(conn, ctx, &conference, &d.id)?;
         let (registration, organisation) = reload(conn, &r.row.id)?;
         notice(&conference, &organisation, &registration, now).cancelled(conn, &d)?;
+        invoices::ops::credit_cancellation(
+            conn,
+            ctx,
+            &Billed {
+                conference: &conference,
+                organisation: &organisation,
+                registration: &registration,
+            },
+            &d,
+        )?;
         Ok(registration)
     }
 }

@@ -438,6 +438,8 @@ pub struct Queued {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// The attached PDF (invoice, credit note, receipt), if any.
+    pub pdf: Option<Vec<u8>>,
 }
 
 impl TestApp {
@@ -466,6 +468,7 @@ impl TestApp {
                     subject,
                     text: body.text,
                     html: body.html,
+                    pdf: body.pdf.map(|p| p.bytes),
                 }
             })
             .collect()

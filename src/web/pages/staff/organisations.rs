@@ -419,6 +419,8 @@ async fn update(
         kind: Some(kind),
         region: Some(typed.region.clone()),
         contact_email: Some(typed.contact_email.clone()),
+        // The billing address is kept as it is (set through the API).
+        billing_address: None,
     };
     let result = run_form(&state, session.actor(), post.form.idempotency_key(), || {
         UpdateOrganisation {
