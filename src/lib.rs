@@ -19,6 +19,7 @@ pub mod exports;
 pub mod ids;
 pub mod ops;
 pub mod organisations;
+pub mod privacy;
 pub mod registrations;
 pub mod security;
 pub mod state;
