@@ -221,6 +221,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    jobs (name) {
+        name -> Text,
+        lease_token -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_run_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(web_sessions -> users (user_id));
@@ -250,4 +259,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     idempotency_keys,
     submissions,
+    jobs,
 );

@@ -36,13 +36,13 @@ pub enum Retention {
     UntilErasure,
     /// Kept for the party's accounts; never erased.
     Accounts,
-    /// Removed `retention.idempotency_response_hours` after it was stored.
+    /// Removed `retention_idempotency_hours` after it was stored.
     IdempotencyResponse,
-    /// Purged `retention.email_payload_days` after the email was sent.
+    /// Purged `retention_email_payload_days` after the email was sent.
     EmailPayload,
-    /// Cleared `retention.requirements_days` after the conference ends.
+    /// Cleared `retention_requirements_days` after the conference ends.
     Requirements,
-    /// Anonymised `retention.delegate_identity_months` after the
+    /// Anonymised `retention_delegate_identity_months` after the
     /// conference ends.
     DelegateIdentity,
     /// Removed once expired.
@@ -58,19 +58,19 @@ impl Retention {
             Retention::UntilErasure => "kept while needed; anonymised on erasure",
             Retention::Accounts => "kept for the party's accounts (never erased)",
             Retention::IdempotencyResponse => {
-                "removed 24 hours after it was stored (`retention.idempotency_response_hours`)"
+                "removed 24 hours after it was stored (`retention_idempotency_hours`)"
             }
             Retention::EmailPayload => {
-                "removed 30 days after the email was sent (`retention.email_payload_days`)"
+                "removed 30 days after the email was sent (`retention_email_payload_days`)"
             }
             Retention::Requirements => {
-                "cleared 30 days after the conference ends (`retention.requirements_days`)"
+                "cleared 30 days after the conference ends (`retention_requirements_days`)"
             }
             Retention::DelegateIdentity => {
-                "anonymised 12 months after the conference ends (`retention.delegate_identity_months`)"
+                "anonymised 12 months after the conference ends (`retention_delegate_identity_months`)"
             }
-            Retention::UntilExpiry => "removed once expired",
-            Retention::ThrottleWindow => "removed once the lockout window has passed",
+            Retention::UntilExpiry => "removed once expired (or idle too long)",
+            Retention::ThrottleWindow => "removed once the lockout window has passed (`login_lockout_secs`)",
         }
     }
 }
@@ -499,6 +499,11 @@ pub const REGISTER: &[Entry] = &[
         "CAC candidates' names as printed (political activity)",
         UntilErasure,
     ),
+    // jobs
+    not("jobs", "name", ID),
+    not("jobs", "lease_token", ID),
+    not("jobs", "lease_until", WHEN),
+    not("jobs", "last_run_at", WHEN),
 ];
 
 /// The register's entry for one column, if it has one.
@@ -577,7 +582,7 @@ mod tests {
             .count();
         assert_eq!(table.lines().count(), personal + 2);
         assert!(table.contains(
-            "| `delegates` | `dietary_requirements` | special_category | catering (may reveal health or religion) | cleared 30 days after the conference ends (`retention.requirements_days`) |"
+            "| `delegates` | `dietary_requirements` | special_category | catering (may reveal health or religion) | cleared 30 days after the conference ends (`retention_requirements_days`) |"
         ));
     }
 }
