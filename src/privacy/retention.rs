@@ -52,16 +52,19 @@ impl Counts {
 }
 
 /// The first instant after a conference: midnight after its last day, in
-/// its own zone.
+/// its own zone (or, where the clocks skip midnight, the first hour that
+/// exists).
 pub fn conference_over(ends_on: NaiveDate, zone: Tz) -> DateTime<Utc> {
     let next = ends_on + Days::new(1);
-    next.and_hms_opt(0, 0, 0)
-        .expect("midnight exists")
-        .and_local_timezone(zone)
-        .earliest()
+    let midnight = NaiveDateTime::from(next);
+    (0..24)
+        .find_map(|h| {
+            (midnight + TimeDelta::hours(h))
+                .and_local_timezone(zone)
+                .earliest()
+        })
         .map(|t| t.with_timezone(&Utc))
-        // A zone whose midnight is skipped: the day starts an hour later.
-        .unwrap_or_else(|| (next.and_hms_opt(1, 0, 0).expect("1 am exists")).and_utc())
+        .unwrap_or_else(|| midnight.and_utc())
 }
 
 /// The email address an anonymised delegate keeps: unique, and never
@@ -259,6 +262,17 @@ mod tests {
         assert_eq!(
             conference_over(ends, zone),
             Utc.with_ymd_and_hms(2027, 9, 12, 23, 0, 0).unwrap()
+        );
+    }
+
+    #[test]
+    fn where_midnight_is_skipped_the_day_starts_at_the_first_hour() {
+        // Chile's clocks went from 00:00 to 01:00 on 11 September 2022.
+        let zone: Tz = "America/Santiago".parse().unwrap();
+        let ends = NaiveDate::from_ymd_opt(2022, 9, 10).unwrap();
+        assert_eq!(
+            conference_over(ends, zone),
+            Utc.with_ymd_and_hms(2022, 9, 11, 4, 0, 0).unwrap()
         );
     }
 
