@@ -85,6 +85,12 @@ impl Application {
         let sender_alive = sender.keep_alive();
         let server_alive = Arc::new(());
         spawn_checkpoints(state.pool.clone(), Arc::downgrade(&server_alive));
+        crate::privacy::job::spawn(
+            state.pool.clone(),
+            state.settings.clone(),
+            state.clock.clone(),
+            Arc::downgrade(&server_alive),
+        );
         let app_state = state.clone();
         let timeout = Duration::from_secs(state.settings.request_timeout_secs);
         let server = HttpServer::new(move || {

@@ -67,6 +67,13 @@ pub enum Command {
         #[arg(long, default_value = "another long one")]
         password: String,
     },
+    /// Apply the retention rules of the personal data register once (the
+    /// server also runs them every `retention_every_minutes`).
+    Retention {
+        /// Print what a run would remove or anonymise, changing nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`), as readable
@@ -177,7 +184,21 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             }
         }
         Command::Demo { staff, password } => demo(settings, &staff, &password),
+        Command::Retention { dry_run } => retention(&settings, dry_run),
     }
+}
+
+/// One retention run now (or its counts only), printed rule by rule.
+fn retention(settings: &Settings, dry_run: bool) -> anyhow::Result<()> {
+    use crate::clock::{Clock, SystemClock};
+    let (pool, _) = db::connect(&settings.database_url, 1, settings.sqlite_wal_max_bytes)?;
+    let mut conn = pool.get().context("cannot connect to the database")?;
+    let counts = crate::privacy::retention::run(&mut conn, settings, SystemClock.now(), dry_run)?;
+    let verb = if dry_run { "would clear" } else { "cleared" };
+    for (rule, n) in counts.rules() {
+        println!("{rule}: {verb} {n}");
+    }
+    Ok(())
 }
 
 /// The demonstration conference: the reference rules, in `year`.

@@ -68,6 +68,11 @@ pub struct Settings {
     pub request_timeout_secs: u64,
     pub max_delegates_per_registration: usize,
     pub regions: Vec<String>,
+    pub retention_every_minutes: u32,
+    pub retention_idempotency_hours: u32,
+    pub retention_email_payload_days: u32,
+    pub retention_requirements_days: u32,
+    pub retention_delegate_identity_months: u32,
 }
 
 /// A proxy in front of the server: an address (`10.0.0.2`, `::1`) or a
@@ -174,6 +179,26 @@ impl Settings {
             (
                 "max_delegates_per_registration",
                 self.max_delegates_per_registration as u64,
+            ),
+            (
+                "retention_every_minutes",
+                self.retention_every_minutes as u64,
+            ),
+            (
+                "retention_idempotency_hours",
+                self.retention_idempotency_hours as u64,
+            ),
+            (
+                "retention_email_payload_days",
+                self.retention_email_payload_days as u64,
+            ),
+            (
+                "retention_requirements_days",
+                self.retention_requirements_days as u64,
+            ),
+            (
+                "retention_delegate_identity_months",
+                self.retention_delegate_identity_months as u64,
             ),
         ];
         for (key, value) in positive {

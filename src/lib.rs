@@ -22,6 +22,7 @@ pub mod invoices;
 pub mod metrics;
 pub mod ops;
 pub mod organisations;
+pub mod privacy;
 pub mod registrations;
 pub mod security;
 pub mod state;

@@ -271,3 +271,41 @@ fn an_unknown_key_in_the_configuration_file_stops_start_up() {
     assert!(err.contains("key `listn`: unknown field"), "{err}");
     assert!(!dir.path().join("cli.db").exists(), "migrated anyway");
 }
+
+#[test]
+fn retention_dry_run_counts_and_a_run_clears() {
+    use diesel::{Connection, RunQueryDsl, SqliteConnection};
+    let dir = tempfile::tempdir().unwrap();
+    let out = plenary(dir.path()).arg("migrate").output().unwrap();
+    assert!(out.status.success());
+    let mut conn =
+        SqliteConnection::establish(dir.path().join("cli.db").to_str().unwrap()).unwrap();
+    diesel::sql_query(
+        "INSERT INTO login_throttle (key_hash, failures, last_failure_at) \
+         VALUES ('a', 1, '2020-01-01 00:00:00'), ('b', 2, '2020-01-01 00:00:00')",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    let retention = |args: &[&str]| {
+        let out = plenary(dir.path())
+            .arg("retention")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let dry = retention(&["--dry-run"]);
+    assert!(dry.contains("login_throttle: would clear 2\n"), "{dry}");
+    assert!(
+        dry.contains("idempotency_records: would clear 0\n"),
+        "{dry}"
+    );
+    assert_eq!(dry.lines().count(), 8, "{dry}");
+    assert!(retention(&[]).contains("login_throttle: cleared 2\n"));
+    assert!(retention(&["--dry-run"]).contains("login_throttle: would clear 0\n"));
+}

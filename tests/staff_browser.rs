@@ -10,16 +10,16 @@
 //! axe-core checks every page; screenshots go to
 //! `target/screenshots/staff-…/`.
 
-mod common;
 #[path = "common/chromium.rs"]
 mod chromium;
+mod common;
 
 use std::path::Path;
 
+use chromium::{open_browser, prerequisites, start_driver, Journey};
 use common::smtp::SmtpServer;
 use common::{london, Backend, TestApp, PASSWORD};
 use fantoccini::Locator;
-use chromium::{open_browser, prerequisites, start_driver, Journey};
 use serde_json::json;
 
 backend_tests!(

@@ -249,6 +249,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    jobs (name) {
+        name -> Text,
+        lease_token -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_run_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(web_sessions -> users (user_id));
@@ -280,4 +289,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     submissions,
     invoice_counters,
     invoices,
+    jobs,
 );
