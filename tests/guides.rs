@@ -62,8 +62,7 @@ fn run_guide(guide: &str, prelude: &str) -> tempfile::TempDir {
         "set -euo pipefail\n\
          trap 'jobs -p | xargs -r kill 2>/dev/null || true' EXIT\n",
     );
-    script.push_str(prelude);
-    for block in blocks {
+    for block in std::iter::once(prelude.to_owned()).chain(blocks) {
         script.push_str(&block.replace("localhost:8080", &address));
     }
     let script_path = dir.path().join("guide.sh");
@@ -108,6 +107,35 @@ fn the_administrators_guide_runs_as_written() {
     assert!(backup.is_file(), "the backup was written");
     let log = std::fs::read_to_string(dir.path().join("plenary.log")).unwrap();
     assert!(!log.contains("chair@party.example"), "{log}");
+}
+
+/// The API guide assumes a server is running, as its text says.
+const SERVER: &str = "plenary serve > server.log 2>&1 &\n\
+     for _ in $(seq 50); do curl -sf localhost:8080/readyz > /dev/null && break; sleep 0.2; done\n";
+
+#[test]
+fn the_api_guide_runs_as_written() {
+    let dir = run_guide("api-guide.md", SERVER);
+    let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap_or_default();
+    let registration: serde_json::Value =
+        serde_json::from_slice(&read("registration.json")).expect("the registration was saved");
+    assert_eq!(registration["total"], "225.00");
+    assert!(
+        read("INV-0001.pdf").starts_with(b"%PDF"),
+        "the invoice was downloaded"
+    );
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for wanted in ["delegates", "motions"] {
+        assert!(
+            names
+                .iter()
+                .any(|n| n.contains(wanted) && n.ends_with(".csv")),
+            "{wanted} CSV downloaded: {names:?}"
+        );
+    }
 }
 
 #[test]

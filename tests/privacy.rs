@@ -1,5 +1,6 @@
 //! Data protection: the register of personal data covers every column of
-//! the migrated schema, and the README's table is the register's.
+//! the migrated schema, and the table in docs/personal-data.md is the
+//! register's.
 
 mod common;
 
@@ -66,7 +67,7 @@ async fn every_column_of_every_table_is_in_the_register(backend: Backend) {
         unclassified.is_empty(),
         "columns the register of personal data does not classify: {}. Add an entry for each \
          to REGISTER in src/privacy/register.rs (personal(...) with its category, purpose and \
-         retention, or not(...) with why it is not personal), then copy the README's \
+         retention, or not(...) with why it is not personal), then copy docs/personal-data.md's \
          \"Personal data\" table from the failure of readme_table_is_the_register",
         unclassified.join(", ")
     );
@@ -84,22 +85,25 @@ async fn every_column_of_every_table_is_in_the_register(backend: Backend) {
 
 #[test]
 fn readme_table_is_the_register() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
-        .expect("README.md");
+    let readme = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/personal-data.md"
+    ))
+    .expect("docs/personal-data.md");
     let start = "<!-- personal-data-register:start -->\n";
     let end = "<!-- personal-data-register:end -->";
     let from = readme
         .find(start)
-        .expect("README has the register's start marker")
+        .expect("docs/personal-data.md has the register's start marker")
         + start.len();
     let to = readme[from..]
         .find(end)
-        .expect("README has the register's end marker")
+        .expect("docs/personal-data.md has the register's end marker")
         + from;
     let expected = markdown_table();
     assert!(
         readme[from..to] == expected,
-        "the README's \"Personal data\" table differs from src/privacy/register.rs; \
+        "the \"Personal data\" table in docs/personal-data.md differs from src/privacy/register.rs; \
          replace the lines between the markers with:\n{expected}"
     );
 }

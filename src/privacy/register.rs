@@ -2,7 +2,7 @@
 //! classified as personal (its category, purpose and retention rule) or
 //! listed as not personal with the reason. `tests/privacy.rs` fails when the
 //! migrated schema has a column this register does not list, and when the
-//! README's "Personal data" table differs from [`markdown_table`].
+//! "Personal data" table in docs/personal-data.md differs from [`markdown_table`].
 
 /// What kind of personal data a column holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -544,7 +544,7 @@ pub fn lookup(table: &str, column: &str) -> Option<&'static Entry> {
         .find(|e| e.table == table && e.column == column)
 }
 
-/// The personal columns as the README's Markdown table.
+/// The personal columns as the Markdown table in docs/personal-data.md.
 pub fn markdown_table() -> String {
     let mut out = String::from(
         "| Table | Column | Category | Purpose | Retention |\n| --- | --- | --- | --- | --- |\n",
