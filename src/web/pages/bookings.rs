@@ -10,6 +10,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use super::person::{self, PersonForm};
 use super::{render, render_refused, run_form, see_other, Choice, Choices, Chrome, Input};
 use crate::deadlines::outlook::{self, Outlook};
 use crate::deadlines::rules::DeadlineKey;
@@ -17,13 +18,10 @@ use crate::ids::{ConferenceId, DelegateId, RegistrationId};
 use crate::ops::{Actor, Error};
 use crate::organisations::{self, OrganisationKind, OrganisationRow};
 use crate::registrations::ops::{self as registrations, Cancel, Substitute};
-use crate::registrations::rules::{
-    self, DelegateStatus, PaymentMethod, PaymentStatus, PersonFields,
-};
+use crate::registrations::rules::{DelegateStatus, PaymentMethod, PaymentStatus};
 use crate::registrations::{DelegateRow, Registration};
 use crate::state::AppState;
 use crate::values::money::Money;
-use crate::values::Problems as FieldProblems;
 use crate::web::error::{sentence, PageError};
 use crate::web::fields::{new_idempotency_key, Problems, IDEMPOTENCY_FIELD};
 use crate::web::format;
@@ -322,21 +320,11 @@ struct SubstitutePage {
     closes: String,
 }
 
-#[derive(Default)]
-struct Typed {
-    name: String,
-    email: String,
-    dietary: String,
-    access: String,
-    /// A society's delegate's own region ("": the society's).
-    region: String,
-}
-
 fn substitute_page(
     user: &OrgUser,
     place: &Place,
     regions: &[String],
-    t: &Typed,
+    t: &PersonForm,
     problems: Problems,
     confirm: bool,
     key: &str,
@@ -406,7 +394,7 @@ async fn substitute_form(
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
     let place = load_delegate(&state, user.actor(), id.into_inner().into()).await?;
-    let blank = Typed::default();
+    let blank = PersonForm::default();
     render(&substitute_page(
         &user,
         &place,
@@ -416,18 +404,6 @@ async fn substitute_form(
         false,
         &new_idempotency_key(),
     ))
-}
-
-fn describe_person(field: &str, message: &str) -> String {
-    let label = match field {
-        "name" => "Name",
-        "email" => "Email",
-        "dietary_requirements" => "Dietary requirements",
-        "access_requirements" => "Access requirements",
-        "region" => "Region",
-        _ => return sentence(message),
-    };
-    format!("{label} {message}")
 }
 
 /// Two steps: the new person's details are checked and shown with what
@@ -441,44 +417,19 @@ async fn substitute(
     let (user, form) = (post.who, post.form);
     let place = load_delegate(&state, user.actor(), id.into_inner().into()).await?;
     let (d, r) = (&place.d, &place.r);
-    let t = Typed {
-        name: form.get("name").to_owned(),
-        email: form.get("email").to_owned(),
-        dietary: form.get("dietary_requirements").to_owned(),
-        access: form.get("access_requirements").to_owned(),
-        region: form.get("region").to_owned(),
-    };
+    let t = PersonForm::read(&form);
     let key = match form.get(IDEMPOTENCY_FIELD) {
         "" => new_idempotency_key(),
         k => k.to_owned(),
     };
-    let inputs = [
-        "name",
-        "email",
-        "dietary_requirements",
-        "access_requirements",
-        "region",
-    ]
-    .map(str::to_owned);
-    let mut p = FieldProblems::default();
-    let fields = PersonFields {
-        name: &t.name,
-        email: &t.email,
-        dietary_requirements: &t.dietary,
-        access_requirements: &t.access,
-        region: (!t.region.is_empty()).then_some(t.region.as_str()),
-    };
     let regions = &state.settings.regions;
-    let person = rules::parse_person(&mut p, "", fields, regions);
-    let person = match (person, p.into_result()) {
-        (Some(person), Ok(())) => person,
-        (_, Err(errors)) => {
-            let problems = Problems::from_fields(&errors, &inputs, describe_person);
+    let person = match t.parse(regions) {
+        Ok(person) => person,
+        Err(problems) => {
             return render_refused(&substitute_page(
                 &user, &place, regions, &t, problems, false, &key,
             ));
         }
-        (None, Ok(())) => return Err(PageError::BadForm),
     };
     if form.get("step") != "confirm" || form.get("action") == "change" {
         return render(&substitute_page(
@@ -506,7 +457,7 @@ async fn substitute(
             r.row.id
         ))),
         Err(Error::Validation(errors)) => {
-            let problems = Problems::from_fields(&errors, &inputs, describe_person);
+            let problems = person::problems(&errors);
             render_refused(&substitute_page(
                 &user,
                 &place,

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod bookings;
 pub mod home;
+pub mod person;
 pub mod register;
 pub mod staff;
 pub mod submissions;

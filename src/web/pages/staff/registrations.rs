@@ -22,17 +22,16 @@ use crate::organisations::{self, OrganisationRow};
 use crate::registrations::ops::{
     self as registrations, Cancel, ListFilter, RecordPayment, Substitute,
 };
-use crate::registrations::rules::{
-    self, DelegateStatus, PaymentChannel, PaymentMethod, PaymentStatus, PersonFields,
-};
+use crate::registrations::rules::{DelegateStatus, PaymentChannel, PaymentMethod, PaymentStatus};
 use crate::registrations::store::PaymentRow;
 use crate::registrations::{DelegateRow, Registration};
 use crate::state::AppState;
+use crate::values;
 use crate::values::money::Money;
-use crate::values::{self, Problems as FieldProblems};
 use crate::web::error::{sentence, PageError};
 use crate::web::fields::{new_idempotency_key, Problems, IDEMPOTENCY_FIELD};
 use crate::web::format;
+use crate::web::pages::person::{self, PersonForm};
 use crate::web::pages::{
     render, render_refused, run_form, see_other, Choice, Choices, Chrome, Input,
 };
@@ -665,18 +664,10 @@ struct SubstitutePage {
     key: String,
 }
 
-#[derive(Default)]
-struct PersonTyped {
-    name: String,
-    email: String,
-    dietary: String,
-    access: String,
-}
-
 fn substitute_page(
     session: &session::SignedIn,
     p: &Place,
-    t: &PersonTyped,
+    t: &PersonForm,
     problems: Problems,
     key: &str,
 ) -> SubstitutePage {
@@ -730,21 +721,10 @@ async fn substitute_form(
     render(&substitute_page(
         &session,
         &p,
-        &PersonTyped::default(),
+        &PersonForm::default(),
         Problems::default(),
         &new_idempotency_key(),
     ))
-}
-
-fn describe_person(field: &str, message: &str) -> String {
-    let label = match field {
-        "name" => "Name",
-        "email" => "Email",
-        "dietary_requirements" => "Dietary requirements",
-        "access_requirements" => "Access requirements",
-        _ => return sentence(message),
-    };
-    format!("{label} {message}")
 }
 
 async fn substitute(
@@ -755,39 +735,14 @@ async fn substitute(
     let state = session::state(&req)?;
     let (StaffUser(session), form) = (post.who, post.form);
     let p = load_place(&state, session.actor(), id.into_inner().into()).await?;
-    let t = PersonTyped {
-        name: form.get("name").to_owned(),
-        email: form.get("email").to_owned(),
-        dietary: form.get("dietary_requirements").to_owned(),
-        access: form.get("access_requirements").to_owned(),
-    };
+    let t = PersonForm::read(&form);
     let key = match form.get(IDEMPOTENCY_FIELD) {
         "" => new_idempotency_key(),
         k => k.to_owned(),
     };
-    let inputs = [
-        "name",
-        "email",
-        "dietary_requirements",
-        "access_requirements",
-    ]
-    .map(str::to_owned);
-    let mut fp = FieldProblems::default();
-    let fields = PersonFields {
-        name: &t.name,
-        email: &t.email,
-        dietary_requirements: &t.dietary,
-        access_requirements: &t.access,
-        region: None,
-    };
-    let person = rules::parse_person(&mut fp, "", fields, &state.settings.regions);
-    let person = match (person, fp.into_result()) {
-        (Some(person), Ok(())) => person,
-        (_, Err(errors)) => {
-            let problems = Problems::from_fields(&errors, &inputs, describe_person);
-            return render_refused(&substitute_page(&session, &p, &t, problems, &key));
-        }
-        (None, Ok(())) => return Err(PageError::BadForm),
+    let person = match t.parse(&state.settings.regions) {
+        Ok(person) => person,
+        Err(problems) => return render_refused(&substitute_page(&session, &p, &t, problems, &key)),
     };
     let delegate_id = p.d.id.clone();
     let outcome = run_form(&state, session.actor(), form.idempotency_key(), || {
@@ -804,7 +759,7 @@ async fn substitute(
             p.l.r.row.id
         ))),
         Err(Error::Validation(errors)) => {
-            let problems = Problems::from_fields(&errors, &inputs, describe_person);
+            let problems = person::problems(&errors);
             render_refused(&substitute_page(
                 &session,
                 &p,
