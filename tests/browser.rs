@@ -17,9 +17,7 @@
 mod chromium;
 mod common;
 
-use std::path::Path;
-
-use chromium::{open_browser, prerequisites, start_driver, Journey};
+use chromium::{prerequisites, start_driver, Journey};
 use common::{london, Backend, TestApp, PASSWORD};
 use fantoccini::Locator;
 use serde_json::json;
@@ -70,22 +68,8 @@ async fn journey(b: Backend, javascript: bool) {
     app.conference(&staff, json!({"capacity": 600, "dinner_capacity": 300}))
         .await;
 
-    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
-        "target/screenshots/{backend}-{}",
-        if javascript { "js" } else { "no-js" }
-    ));
-    let _ = std::fs::remove_dir_all(&shots);
-    std::fs::create_dir_all(&shots).unwrap();
     let driver = start_driver(&driver_path).await;
-    let mut j = Journey {
-        c: open_browser(&driver, javascript).await,
-        base: app.base.clone(),
-        javascript,
-        axe,
-        shots,
-        shot: 0,
-        phone: javascript && backend == "sqlite",
-    };
+    let mut j = Journey::start(&driver, &app.base, axe, "", backend, javascript).await;
 
     // Signed out, the start page is the sign-in page.
     j.go("/").await;

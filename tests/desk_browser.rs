@@ -15,10 +15,9 @@ mod chromium;
 mod common;
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::time::Duration;
 
-use chromium::{open_browser, prerequisites, start_driver, Journey};
+use chromium::{prerequisites, start_driver, Journey};
 use common::smtp::SmtpServer;
 use common::{london, Backend, TestApp, PASSWORD};
 use fantoccini::Locator;
@@ -128,22 +127,8 @@ async fn desk(b: Backend, javascript: bool) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
-    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
-        "target/screenshots/desk-{backend}-{}",
-        if javascript { "js" } else { "no-js" }
-    ));
-    let _ = std::fs::remove_dir_all(&shots);
-    std::fs::create_dir_all(&shots).unwrap();
     let driver = start_driver(&driver_path).await;
-    let mut j = Journey {
-        c: open_browser(&driver, javascript).await,
-        base: app.base.clone(),
-        javascript,
-        axe,
-        shots,
-        shot: 0,
-        phone: javascript && backend == "sqlite",
-    };
+    let mut j = Journey::start(&driver, &app.base, axe, "desk", backend, javascript).await;
 
     j.go("/login").await;
     j.fill(None, "Email", "desk@party.example").await;

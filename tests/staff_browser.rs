@@ -14,9 +14,7 @@
 mod chromium;
 mod common;
 
-use std::path::Path;
-
-use chromium::{open_browser, prerequisites, start_driver, Journey};
+use chromium::{prerequisites, start_driver, Journey};
 use common::smtp::SmtpServer;
 use common::{london, Backend, TestApp, PASSWORD};
 use fantoccini::Locator;
@@ -77,22 +75,8 @@ async fn journey(b: Backend, javascript: bool) {
     let fixed = files.path().join("organisations-fixed.csv");
     std::fs::write(&fixed, BAD_CSV.replace("Atlantis", "Wales")).unwrap();
 
-    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
-        "target/screenshots/staff-{backend}-{}",
-        if javascript { "js" } else { "no-js" }
-    ));
-    let _ = std::fs::remove_dir_all(&shots);
-    std::fs::create_dir_all(&shots).unwrap();
     let driver = start_driver(&driver_path).await;
-    let mut j = Journey {
-        c: open_browser(&driver, javascript).await,
-        base: app.base.clone(),
-        javascript,
-        axe,
-        shots,
-        shot: 0,
-        phone: javascript && backend == "sqlite",
-    };
+    let mut j = Journey::start(&driver, &app.base, axe, "staff", backend, javascript).await;
 
     // Sign in as staff: the console.
     j.go("/login").await;

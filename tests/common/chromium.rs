@@ -134,6 +134,39 @@ pub struct Journey {
 }
 
 impl Journey {
+    /// A journey in a fresh browser on `driver` against the server at
+    /// `base`. Its screenshots go to `target/screenshots/[<prefix>-]<backend>-
+    /// <js|no-js>` (emptied first), at phone width too on the SQLite run
+    /// with JavaScript.
+    pub async fn start(
+        driver: &Driver,
+        base: &str,
+        axe: String,
+        prefix: &str,
+        backend: &str,
+        javascript: bool,
+    ) -> Journey {
+        let run = format!("{backend}-{}", if javascript { "js" } else { "no-js" });
+        let name = match prefix {
+            "" => run,
+            prefix => format!("{prefix}-{run}"),
+        };
+        let shots = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("target/screenshots")
+            .join(name);
+        let _ = std::fs::remove_dir_all(&shots);
+        std::fs::create_dir_all(&shots).unwrap();
+        Journey {
+            c: open_browser(driver, javascript).await,
+            base: base.to_owned(),
+            javascript,
+            axe,
+            shots,
+            shot: 0,
+            phone: javascript && backend == "sqlite",
+        }
+    }
+
     pub async fn go(&self, path: &str) {
         self.c.goto(&format!("{}{path}", self.base)).await.unwrap();
     }
