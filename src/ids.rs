@@ -121,6 +121,10 @@ id_type! {
     EmailId;
     /// An invoice or credit note.
     InvoiceId;
+    /// An item of a conference's programme.
+    ProgrammeItemId;
+    /// A block of hotel rooms held for a conference.
+    RoomBlockId;
 }
 
 #[cfg(test)]

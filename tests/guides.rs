@@ -128,7 +128,7 @@ fn the_api_guide_runs_as_written() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    for wanted in ["delegates", "motions"] {
+    for wanted in ["delegates", "motions", "rooming-list"] {
         assert!(
             names
                 .iter()

@@ -260,6 +260,15 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
+    let dinner = json!({"title": "Conference Dinner", "starts_at": "2016-09-10T19:30",
+        "ends_at": "2016-09-10T23:00", "place": "Cardiff", "ticketed": true});
+    let item = app
+        .post(&c("/programme"), Some(&staff), &dinner)
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let import = json!({"csv": "name,kind,region,contact_email\nImported,society,Wales,imp@x.example\n", "dry_run": true});
 
     use Method as M;
@@ -370,6 +379,36 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
             [401, 403, 201],
         ),
         case(M::GET, c("/extensions"), None, [401, 403, 200]),
+        // The programme: read by anyone, changed by staff.
+        case(M::GET, c("/programme"), None, [200, 200, 200]),
+        case(M::GET, c("/programme.ics"), None, [200, 200, 200]),
+        case(M::POST, c("/programme"), Some(dinner), [401, 403, 201]),
+        case(
+            M::PATCH,
+            c(&format!("/programme/{item}")),
+            Some(json!({"place": "Cardiff City Hall"})),
+            [401, 403, 200],
+        ),
+        case(
+            M::DELETE,
+            c(&format!("/programme/{item}")),
+            None,
+            [401, 403, 204],
+        ),
+        // Room blocks: read by anyone, set up by staff; the rooming list is staff's.
+        case(M::GET, c("/room-blocks"), None, [200, 200, 200]),
+        case(
+            M::POST,
+            c("/room-blocks"),
+            Some(
+                json!({"hotel": "Park Inn", "hotel_address": "Mary Ann Street, Cardiff",
+                        "room_type": "Double", "nightly_rate": "89.00",
+                        "nights": {"2016-09-09": 20}, "release_on": "2016-08-12"}),
+            ),
+            [401, 403, 201],
+        ),
+        case(M::GET, c("/rooming-list.csv"), None, [401, 403, 200]),
+        case(M::GET, c("/rooming-list.xlsx"), None, [401, 403, 200]),
         case(M::GET, "/api/v1/audit".into(), None, [401, 403, 200]),
         case(M::GET, "/api/v1/outbox".into(), None, [401, 403, 200]),
         case(

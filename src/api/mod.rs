@@ -18,8 +18,10 @@ pub mod openapi;
 pub mod organisations;
 pub mod outbox;
 pub mod pagination;
+pub mod programme;
 pub mod registrations;
 pub mod responses;
+pub mod rooms;
 pub mod submissions;
 pub mod users;
 
@@ -111,7 +113,9 @@ where
                 .configure(submissions::routes)
                 .configure(extensions::routes)
                 .configure(outbox::routes)
-                .configure(exports::routes),
+                .configure(exports::routes)
+                .configure(programme::routes)
+                .configure(rooms::routes),
         )
 }
 

@@ -27,6 +27,8 @@ use utoipa::{Modify, OpenApi};
         (name = "extensions", description = "Late-submission extensions and the audit log"),
         (name = "outbox", description = "Outgoing emails (staff)"),
         (name = "exports", description = "Delegate lists (CSV, XLSX) and conference summaries (staff)"),
+        (name = "programme", description = "A conference's programme and its iCalendar feed"),
+        (name = "rooms", description = "Hotel room blocks and rooming lists"),
         (name = "health", description = "Probes"),
     )
 )]

@@ -4,7 +4,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -15,7 +15,7 @@ use super::pagination::{self, Page};
 use super::responses::{
     BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable, UnsupportedMediaType,
 };
-use crate::ids::{ConferenceId, DelegateId, OrganisationId, RegistrationId, UserId};
+use crate::ids::{ConferenceId, DelegateId, OrganisationId, RegistrationId, RoomBlockId, UserId};
 use crate::registrations::ops::{
     self as registrations, Cancel, ListFilter, Payment, RecordPayment, Register, Substitute,
 };
@@ -23,6 +23,7 @@ use crate::registrations::rules::{
     self as rules, DelegateInput, PaymentChannel, PaymentMethod, PaymentStatus,
 };
 use crate::registrations::{DelegateRow, Registration};
+use crate::rooms::rules::Stay;
 use crate::state::AppState;
 use crate::values::money::Money;
 use crate::values::{self, Problems};
@@ -79,10 +80,27 @@ pub struct DelegateView {
     pub region: String,
     pub pass_fee: Money,
     pub dinner_fee: Money,
-    /// Pass fee plus dinner fee, fixed when the registration was received.
+    /// The hotel room's price (0.00 without one).
+    pub room_fee: Money,
+    /// Pass fee plus dinner fee plus room fee, fixed when the registration
+    /// was received.
     pub fee: Money,
     /// `active` or `cancelled`.
     pub status: String,
+    /// The hotel room booked with the place, if any.
+    pub room: Option<RoomView>,
+}
+
+/// A hotel room booked with a place.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = BookedRoom)]
+pub struct RoomView {
+    #[schema(value_type = String, format = Uuid)]
+    pub room_block_id: RoomBlockId,
+    /// Each night booked (the date of the evening).
+    pub nights: Vec<NaiveDate>,
+    pub arrival: NaiveDate,
+    pub departure: NaiveDate,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -123,8 +141,18 @@ impl From<&DelegateRow> for DelegateView {
             region: d.region.clone(),
             pass_fee: Money::from_minor(d.pass_fee_minor),
             dinner_fee: Money::from_minor(d.dinner_fee_minor),
-            fee: Money::from_minor(d.fee_minor),
+            room_fee: Money::from_minor(d.room_fee_minor),
+            fee: Money::from_minor(d.charged_minor()),
             status: d.status.as_str().to_owned(),
+            room: match (&d.room_block_id, d.room_arrival, d.room_departure) {
+                (Some(block), Some(arrival), Some(departure)) => Some(RoomView {
+                    room_block_id: block.clone(),
+                    nights: Stay { arrival, departure }.nights().collect(),
+                    arrival,
+                    departure,
+                }),
+                _ => None,
+            },
         }
     }
 }

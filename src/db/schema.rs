@@ -145,6 +145,10 @@ diesel::table! {
         region -> Text,
         email_key -> Text,
         duplicate_allowed -> Bool,
+        room_block_id -> Nullable<Text>,
+        room_arrival -> Nullable<Date>,
+        room_departure -> Nullable<Date>,
+        room_fee_minor -> BigInt,
     }
 }
 
@@ -258,6 +262,43 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    programme_items (id) {
+        id -> Text,
+        conference_id -> Text,
+        title -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        place -> Text,
+        ticketed -> Bool,
+        revision -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    room_blocks (id) {
+        id -> Text,
+        conference_id -> Text,
+        hotel -> Text,
+        hotel_address -> Text,
+        room_type -> Text,
+        nightly_rate_minor -> BigInt,
+        release_on -> Date,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    room_nights (room_block_id, night) {
+        room_block_id -> Text,
+        night -> Date,
+        rooms -> Integer,
+        taken -> Integer,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(web_sessions -> users (user_id));
@@ -270,6 +311,8 @@ diesel::joinable!(payments -> registrations (registration_id));
 diesel::joinable!(submissions -> organisations (organisation_id));
 diesel::joinable!(submissions -> conferences (conference_id));
 diesel::joinable!(submissions -> delegates (delegate_id));
+diesel::joinable!(room_nights -> room_blocks (room_block_id));
+diesel::joinable!(delegates -> room_blocks (room_block_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -290,4 +333,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     invoice_counters,
     invoices,
     jobs,
+    programme_items,
+    room_blocks,
+    room_nights,
 );

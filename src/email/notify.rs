@@ -38,7 +38,7 @@ fn delegate_info(d: &DelegateRow) -> DelegateInfo {
         dinner: d.dinner,
         dietary_requirements: d.dietary_requirements.clone(),
         access_requirements: d.access_requirements.clone(),
-        fee: Money::from_minor(d.fee_minor),
+        fee: Money::from_minor(d.charged_minor()),
     }
 }
 

@@ -14,6 +14,7 @@ use crate::deadlines::rules as deadlines;
 use crate::ids::{ConferenceId, OrganisationId};
 use crate::ops::{Actor, Error};
 use crate::organisations;
+use crate::rooms;
 use crate::submissions::rules::SubmissionKind;
 use crate::submissions::store as subs;
 use crate::values::money::Money;
@@ -396,4 +397,147 @@ pub fn cac_nominations_csv(
         bytes: export::csv_file(&CAC_COLUMNS, rows.into_iter().map(|(_, r)| r))
             .map_err(csv_error)?,
     })
+}
+
+/// The rooming list's columns, for the hotel.
+pub const ROOMING_COLUMNS: [&str; 9] = [
+    "guest",
+    "organisation",
+    "reference",
+    "hotel",
+    "room_type",
+    "arrival",
+    "departure",
+    "nights",
+    "requirements",
+];
+
+/// One guest of a rooming list.
+#[derive(Debug, Clone)]
+pub struct RoomGuest {
+    pub guest: rooms::store::Guest,
+    /// Access then dietary requirements, in one cell.
+    pub requirements: String,
+}
+
+impl RoomGuest {
+    pub fn nights(&self) -> i64 {
+        (self.guest.departure - self.guest.arrival).num_days()
+    }
+
+    fn cells(&self) -> [String; ROOMING_COLUMNS.len()] {
+        let g = &self.guest;
+        [
+            g.name.clone(),
+            g.organisation.clone(),
+            g.reference.clone(),
+            g.hotel.clone(),
+            g.room_type.clone(),
+            g.arrival.to_string(),
+            g.departure.to_string(),
+            self.nights().to_string(),
+            self.requirements.clone(),
+        ]
+    }
+}
+
+/// The rooming list of a conference (staff): every active delegate with a
+/// room, optionally at one hotel.
+#[derive(Debug, Clone)]
+pub struct RoomingList {
+    pub file_stem: String,
+    pub guests: Vec<RoomGuest>,
+}
+
+pub fn rooming_list(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    conference_id: &ConferenceId,
+    hotel: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<RoomingList, Error> {
+    actor.require_staff()?;
+    let conference = conferences::ops::get(conn, conference_id)?;
+    let guests = rooms::store::guests(conn, conference_id, hotel)?
+        .into_iter()
+        .map(|guest| {
+            let requirements = [
+                ("Access", guest.access_requirements.trim()),
+                ("Dietary", guest.dietary_requirements.trim()),
+            ]
+            .iter()
+            .filter(|(_, text)| !text.is_empty())
+            .map(|(what, text)| format!("{what}: {text}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+            RoomGuest {
+                guest,
+                requirements,
+            }
+        })
+        .collect();
+    let today = deadlines::local_date(now, conference.spec.timezone);
+    Ok(RoomingList {
+        file_stem: export::file_name(&conference.spec.slug, ListName::RoomingList, today, ""),
+        guests,
+    })
+}
+
+impl RoomingList {
+    pub fn csv(&self) -> Result<CsvFile, Error> {
+        Ok(CsvFile {
+            file_name: format!("{}csv", self.file_stem),
+            bytes: export::csv_file(&ROOMING_COLUMNS, self.guests.iter().map(RoomGuest::cells))
+                .map_err(csv_error)?,
+        })
+    }
+
+    /// The same rows as a workbook: dates as Excel dates, nights as numbers,
+    /// text as text cells (never formulas, so written as typed).
+    pub fn xlsx(&self) -> Result<CsvFile, Error> {
+        let mut workbook = Workbook::new();
+        let bold = Format::new().set_bold();
+        let date = Format::new().set_num_format("yyyy-mm-dd");
+        let sheet = workbook.add_worksheet();
+        sheet.set_name("Rooming list").map_err(xlsx_error)?;
+        for (col, name) in ROOMING_COLUMNS.iter().enumerate() {
+            sheet
+                .write_string_with_format(0, col as u16, *name, &bold)
+                .map_err(xlsx_error)?;
+            sheet
+                .set_column_width(col as u16, if col < 5 { 28.0 } else { 12.0 })
+                .map_err(xlsx_error)?;
+        }
+        sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
+        for (i, g) in self.guests.iter().enumerate() {
+            let row = i as u32 + 1;
+            let cells = g.cells();
+            for col in [0u16, 1, 2, 3, 4, 8] {
+                sheet
+                    .write_string(row, col, &cells[col as usize])
+                    .map_err(xlsx_error)?;
+            }
+            sheet
+                .write_date_with_format(row, 5, g.guest.arrival, &date)
+                .map_err(xlsx_error)?;
+            sheet
+                .write_date_with_format(row, 6, g.guest.departure, &date)
+                .map_err(xlsx_error)?;
+            sheet
+                .write_number(row, 7, g.nights() as f64)
+                .map_err(xlsx_error)?;
+        }
+        sheet
+            .autofilter(
+                0,
+                0,
+                self.guests.len() as u32,
+                (ROOMING_COLUMNS.len() - 1) as u16,
+            )
+            .map_err(xlsx_error)?;
+        Ok(CsvFile {
+            file_name: format!("{}xlsx", self.file_stem),
+            bytes: workbook.save_to_buffer().map_err(xlsx_error)?,
+        })
+    }
 }

@@ -60,6 +60,7 @@ pub enum ListName {
     Dinner,
     Motions,
     CacNominations,
+    RoomingList,
 }
 
 impl ListName {
@@ -78,6 +79,7 @@ impl ListName {
             ListName::Dinner => "dinner",
             ListName::Motions => "motions",
             ListName::CacNominations => "cac-nominations",
+            ListName::RoomingList => "rooming-list",
         }
     }
 }

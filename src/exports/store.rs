@@ -95,7 +95,7 @@ macro_rules! export_query {
                 d::dinner,
                 d::dietary_requirements,
                 d::access_requirements,
-                d::fee_minor,
+                d::fee_minor + d::room_fee_minor,
                 d::status,
                 o::name,
                 o::kind,

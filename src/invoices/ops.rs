@@ -46,6 +46,10 @@ fn place(d: &DelegateRow) -> Place<'_> {
         pass_fee: Money::from_minor(d.pass_fee_minor),
         dinner: d.dinner,
         dinner_fee: Money::from_minor(d.dinner_fee_minor),
+        room: d
+            .room_arrival
+            .zip(d.room_departure)
+            .map(|(a, b)| ((b - a).num_days(), Money::from_minor(d.room_fee_minor))),
     }
 }
 
@@ -160,7 +164,7 @@ pub fn credit_cancellation(
         .map(|d| d.total_minor)
         .sum();
     let Some(amount) = rules::credit(
-        Money::from_minor(cancelled.fee_minor),
+        Money::from_minor(cancelled.charged_minor()),
         Money::from_minor(invoice.total_minor),
         Money::from_minor(credited),
     ) else {

@@ -43,9 +43,12 @@ pub struct Place<'a> {
     pub pass_fee: Money,
     pub dinner: bool,
     pub dinner_fee: Money,
+    /// A hotel room booked with the place: its nights and price.
+    pub room: Option<(i64, Money)>,
 }
 
-/// One line for each delegate's pass, and one for each dinner.
+/// One line for each delegate's pass, one for each dinner and one for
+/// each hotel room.
 pub fn lines(places: &[Place<'_>], tier: &str) -> Vec<Line> {
     let mut lines = Vec::new();
     for p in places {
@@ -59,6 +62,17 @@ pub fn lines(places: &[Place<'_>], tier: &str) -> Vec<Line> {
                 description: format!("{}: conference dinner", p.name),
                 tier: tier.to_owned(),
                 amount: p.dinner_fee,
+            });
+        }
+        if let Some((nights, fee)) = p.room {
+            lines.push(Line {
+                description: format!(
+                    "{}: hotel room, {nights} night{}",
+                    p.name,
+                    if nights == 1 { "" } else { "s" }
+                ),
+                tier: tier.to_owned(),
+                amount: fee,
             });
         }
     }
@@ -103,19 +117,21 @@ mod tests {
     }
 
     #[test]
-    fn a_line_per_pass_and_per_dinner() {
+    fn a_line_per_pass_dinner_and_room() {
         let places = [
             Place {
                 name: "Ada",
                 pass_fee: gbp("90.00"),
                 dinner: true,
                 dinner_fee: gbp("45.00"),
+                room: None,
             },
             Place {
                 name: "Ben",
                 pass_fee: gbp("90.00"),
                 dinner: false,
                 dinner_fee: Money::ZERO,
+                room: Some((2, gbp("178.00"))),
             },
         ];
         let lines = lines(&places, "Early bird");
@@ -125,10 +141,11 @@ mod tests {
             [
                 "Ada: delegate pass",
                 "Ada: conference dinner",
-                "Ben: delegate pass"
+                "Ben: delegate pass",
+                "Ben: hotel room, 2 nights"
             ]
         );
-        assert_eq!(total(&lines), Some(gbp("225.00")));
+        assert_eq!(total(&lines), Some(gbp("403.00")));
     }
 
     #[test]

@@ -20,6 +20,7 @@ use crate::ids::{ConferenceId, DelegateId, OrganisationId, PaymentId, Registrati
 use crate::invoices::{self, ops::Billed};
 use crate::ops::{Actor, Command, Ctx, Error};
 use crate::organisations::{self, OrganisationRow};
+use crate::rooms::{self, rules::Stay};
 use crate::submissions;
 use crate::values::money::Money;
 
@@ -111,16 +112,36 @@ impl Command for Register {
         let tier = spec
             .prices
             .tier_on(deadlines::local_date(ctx.now, spec.timezone));
+        let room_bookings = self
+            .delegates
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                d.room
+                    .as_ref()
+                    .map(|r| rooms::ops::quote(conn, ctx.now, &conference, i, r))
+                    .transpose()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let priced: Vec<_> = self
             .delegates
             .into_iter()
             .map(|d| rules::price(d, tier))
             .collect();
+        let fees = priced
+            .iter()
+            .zip(&room_bookings)
+            .map(|(d, room)| {
+                d.fee
+                    .checked_add(room.as_ref().map_or(Money::ZERO, |r| r.fee))
+            })
+            .collect::<Option<Vec<Money>>>()
+            .ok_or_else(|| Error::validation("delegates", "total is too large"))?;
         let places = priced.len() as u32;
         let dinners = priced.iter().filter(|d| d.dinner).count() as u32;
-        let total = priced
+        let total = fees
             .iter()
-            .try_fold(Money::ZERO, |sum, d| sum.checked_add(d.fee))
+            .try_fold(Money::ZERO, |sum, fee| sum.checked_add(*fee))
             .ok_or_else(|| Error::validation("delegates", "total is too large"))?;
 
         let ts = ctx.now.naive_utc();
@@ -141,8 +162,9 @@ impl Command for Register {
         };
         let delegates: Vec<DelegateRow> = priced
             .into_iter()
+            .zip(&room_bookings)
             .enumerate()
-            .map(|(i, d)| DelegateRow {
+            .map(|(i, (d, room))| DelegateRow {
                 id: DelegateId::new(),
                 registration_id: registration_id.clone(),
                 conference_id: conference.id.clone(),
@@ -165,6 +187,10 @@ impl Command for Register {
                 cancelled_at: None,
                 created_at: ts,
                 updated_at: ts,
+                room_block_id: room.as_ref().map(|r| r.room_block_id.clone()),
+                room_arrival: room.as_ref().map(|r| r.stay.arrival),
+                room_departure: room.as_ref().map(|r| r.stay.departure),
+                room_fee_minor: room.as_ref().map_or(0, |r| r.fee.minor()),
             })
             .collect();
         store::insert(conn, &row, &delegates).map_err(person_taken)?;
@@ -185,6 +211,9 @@ impl Command for Register {
         let registration = Registration { row, delegates };
         notice(&conference, &organisation, &registration, ts)
             .registered(conn, &ctx.settings.cheque_payee)?;
+        for room in room_bookings.iter().flatten() {
+            rooms::ops::book(conn, room)?;
+        }
         capacity::reserve(conn, &conference.id, places, dinners)?;
         if registration.row.payment_method == PaymentMethod::Invoice {
             invoices::ops::issue(
@@ -543,7 +572,12 @@ impl Command for Cancel {
             return Err(Error::Conflict("The delegate is already cancelled.".into()));
         }
         capacity::release(conn, &conference.id, 1, u32::from(d.dinner))?;
-        store::adjust_money(conn, &r.row.id, -d.fee_minor, 0, now)?;
+        if let (Some(block), Some(arrival), Some(departure)) =
+            (&d.room_block_id, d.room_arrival, d.room_departure)
+        {
+            rooms::ops::free(conn, block, Stay { arrival, departure })?;
+        }
+        store::adjust_money(conn, &r.row.id, -d.charged_minor(), 0, now)?;
         audit_delegate(
             conn,
             ctx,
@@ -552,7 +586,7 @@ impl Command for Cancel {
             &d,
             json!({
                 "registration_id": r.row.id,
-                "fee": Money::from_minor(d.fee_minor).to_string(),
+                "fee": Money::from_minor(d.charged_minor()).to_string(),
                 "late_override": outcome == DeadlineOutcome::Overridden,
             }),
         )?;

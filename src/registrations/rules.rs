@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::conferences::pricing::PriceTier;
 use crate::db::sql::text_enum;
+use crate::rooms::rules::{self as rooms, RoomInput, RoomRequest};
 use crate::values::money::Money;
 use crate::values::{self, EmailAddress, FieldError, Problems, Region};
 
@@ -85,6 +86,9 @@ pub struct DelegateInput {
     #[serde(default)]
     #[schema(example = "Wales")]
     pub region: Option<String>,
+    /// A hotel room booked with the place, priced at receipt.
+    #[serde(default)]
+    pub room: Option<RoomInput>,
 }
 
 /// A delegate's validated details.
@@ -153,11 +157,12 @@ pub fn parse_person(
     })
 }
 
-/// A delegate to register: who, and whether they dine.
+/// A delegate to register: who, whether they dine, and any hotel room.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewDelegate {
     pub person: Person,
     pub dinner: bool,
+    pub room: Option<RoomRequest>,
 }
 
 /// Checks the delegates of one registration (at least one, at most `max`),
@@ -187,10 +192,16 @@ pub fn parse_delegates(
             access_requirements: &d.access_requirements,
             region: d.region.as_deref(),
         };
-        if let Some(person) = parse_person(&mut p, &prefix, fields, regions) {
+        let person = parse_person(&mut p, &prefix, fields, regions);
+        let room = match &d.room {
+            None => Some(None),
+            Some(r) => rooms::parse_request(&mut p, &format!("{prefix}room."), r).map(Some),
+        };
+        if let (Some(person), Some(room)) = (person, room) {
             out.push(NewDelegate {
                 person,
                 dinner: d.dinner,
+                room,
             });
         }
     }
@@ -267,6 +278,7 @@ mod tests {
             dietary_requirements: String::new(),
             access_requirements: String::new(),
             region: None,
+            room: None,
         }
     }
 

@@ -1,6 +1,6 @@
 //! Registrations, their delegates and payments, stored.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -8,7 +8,9 @@ use super::rules::{DelegateStatus, PaymentChannel, PaymentMethod, PaymentStatus}
 use crate::db::schema::{delegates, payments, registrations};
 use crate::db::sql::{contains_pattern, lower, LIKE_ESCAPE};
 use crate::db::DbConnection;
-use crate::ids::{ConferenceId, DelegateId, OrganisationId, PaymentId, RegistrationId, UserId};
+use crate::ids::{
+    ConferenceId, DelegateId, OrganisationId, PaymentId, RegistrationId, RoomBlockId, UserId,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = registrations)]
@@ -54,6 +56,23 @@ pub struct DelegateRow {
     pub email_key: String,
     /// Staff allowed this person a second place at the conference.
     pub duplicate_allowed: bool,
+    /// The room block of a room booked with the place.
+    pub room_block_id: Option<RoomBlockId>,
+    /// The room's first night.
+    pub room_arrival: Option<NaiveDate>,
+    /// The morning the guest leaves.
+    pub room_departure: Option<NaiveDate>,
+    /// The room's price, fixed at receipt. Not in `fee_minor`, which stays
+    /// the pass and dinner (a check of the schema); [`DelegateRow::charged_minor`]
+    /// is both.
+    pub room_fee_minor: i64,
+}
+
+impl DelegateRow {
+    /// What the place costs: pass, dinner and any hotel room.
+    pub fn charged_minor(&self) -> i64 {
+        self.fee_minor + self.room_fee_minor
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]

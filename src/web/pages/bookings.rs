@@ -129,7 +129,7 @@ fn booking(r: &Registration, c: Option<&Outlook>, payee: &str) -> Booking {
                     name: d.name.clone(),
                     email: d.email.clone(),
                     dinner: d.dinner,
-                    fee: format::money(Money::from_minor(d.fee_minor), currency),
+                    fee: format::money(Money::from_minor(d.charged_minor()), currency),
                     active,
                     can_substitute: active && can_substitute,
                     can_cancel: active && can_cancel,
@@ -344,7 +344,7 @@ fn substitute_page(
         reference: r.row.reference.clone(),
         delegate_id: d.id.to_string(),
         old_name: d.name.clone(),
-        fee: format::money(Money::from_minor(d.fee_minor), &r.row.currency),
+        fee: format::money(Money::from_minor(d.charged_minor()), &r.row.currency),
         dinner: d.dinner,
         region: (place.organisation.kind == OrganisationKind::Society).then(|| {
             let mut choices = vec![Choice::new(
@@ -500,8 +500,8 @@ struct CancelPage {
 fn cancel_page(user: &OrgUser, place: &Place, problems: Problems) -> CancelPage {
     let (d, r, c) = (&place.d, &place.r, &place.o.conference);
     let currency = r.row.currency.as_str();
-    let fee = Money::from_minor(d.fee_minor);
-    let new_total = Money::from_minor(r.row.total_minor - d.fee_minor);
+    let fee = Money::from_minor(d.charged_minor());
+    let new_total = Money::from_minor(r.row.total_minor - d.charged_minor());
     let paid = Money::from_minor(r.row.amount_paid_minor);
     let balance = new_total.checked_sub(paid).unwrap_or(Money::ZERO);
     CancelPage {

@@ -62,6 +62,7 @@ impl Typed {
             dietary_requirements: self.dietary.clone(),
             access_requirements: self.access.clone(),
             region: (!self.region.is_empty()).then(|| self.region.clone()),
+            room: None,
         }
     }
 }

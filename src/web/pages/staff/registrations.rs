@@ -474,7 +474,7 @@ fn registration_page(
                 .flatten()
                 .collect::<Vec<_>>()
                 .join(". "),
-                fee: format::money(Money::from_minor(d.fee_minor), currency),
+                fee: format::money(Money::from_minor(d.charged_minor()), currency),
                 active: d.status == DelegateStatus::Active,
             })
             .collect(),
@@ -683,7 +683,7 @@ fn substitute_page(
         organisation: p.l.organisation.name.clone(),
         delegate_id: p.d.id.to_string(),
         old_name: p.d.name.clone(),
-        fee: format::money(Money::from_minor(p.d.fee_minor), &p.l.r.row.currency),
+        fee: format::money(Money::from_minor(p.d.charged_minor()), &p.l.r.row.currency),
         late: substitute_late(&p.l.o),
         name: Input::new("name", "Name", &t.name, &problems),
         email: Input::new("email", "Email", &t.email, &problems)
@@ -803,7 +803,7 @@ struct CancelPage {
 fn cancel_page(session: &session::SignedIn, p: &Place, problems: Problems) -> CancelPage {
     let r = &p.l.r;
     let currency = r.row.currency.as_str();
-    let new_total = r.row.total_minor - p.d.fee_minor;
+    let new_total = r.row.total_minor - p.d.charged_minor();
     CancelPage {
         chrome: Chrome::signed_in(&format!("Cancel {}'s place", p.d.name), session),
         problems,
@@ -812,7 +812,7 @@ fn cancel_page(session: &session::SignedIn, p: &Place, problems: Problems) -> Ca
         organisation: p.l.organisation.name.clone(),
         delegate_id: p.d.id.to_string(),
         name: p.d.name.clone(),
-        fee: format::money(Money::from_minor(p.d.fee_minor), currency),
+        fee: format::money(Money::from_minor(p.d.charged_minor()), currency),
         new_total: format::money(Money::from_minor(new_total), currency),
         new_balance: balance_text(
             Money::from_minor(new_total - r.row.amount_paid_minor),
