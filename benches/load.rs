@@ -970,6 +970,7 @@ async fn emails(server: &mut Server, setup: &Setup, n: usize) {
             starts_on: chrono::NaiveDate::from_ymd_opt(2099, 9, 9).unwrap(),
             ends_on: chrono::NaiveDate::from_ymd_opt(2099, 9, 11).unwrap(),
             timezone: "Europe/London".into(),
+            programme: Vec::new(),
         };
         diesel::Connection::transaction(&mut conn, |conn| {
             for i in 0..n.div_ceil(2) {

@@ -40,6 +40,7 @@ fn conference() -> ConferenceInfo {
         starts_on: NaiveDate::from_ymd_opt(2016, 9, 9).unwrap(),
         ends_on: NaiveDate::from_ymd_opt(2016, 9, 11).unwrap(),
         timezone: "Europe/London".into(),
+        programme: Vec::new(),
     }
 }
 

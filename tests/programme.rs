@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 
 backend_tests!(
     the_annual_programme_is_data,
+    the_confirmation_shows_the_dinner_and_attaches_the_programme,
     the_feed_parses_with_times_right_across_the_clock_change,
     a_change_keeps_the_uid_and_raises_the_sequence,
     bad_items_are_refused_and_change_nothing,
@@ -375,4 +376,82 @@ async fn bad_items_are_refused_and_change_nothing(b: Backend) {
     .problem(404, "not_found");
     let p = app.get(&path, None).await.expect(200);
     assert_eq!(p["items"][0]["title"], "Conference Dinner");
+}
+
+async fn the_confirmation_shows_the_dinner_and_attaches_the_programme(b: Backend) {
+    let (app, staff, conference) = setup(b, json!({})).await;
+    let mut ids = Vec::new();
+    for item in annual_programme() {
+        ids.push(
+            add(&app, &staff, &conference, &item).await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let org = app.organisation(&staff, "Cardiff", "Wales").await;
+    let member = app.org_user(&org).await;
+    app.post(
+        &format!("/api/v1/conferences/{conference}/registrations"),
+        Some(&member),
+        &json!({"payment_method": "cheque", "delegates": [
+            {"name": "Ada Jones", "email": "ada@cardiff.example", "dinner": true},
+            {"name": "Ben Evans", "email": "ben@cardiff.example", "dinner": false}]}),
+    )
+    .await
+    .expect(201);
+    let sent = app.queued("registration_confirmation").await;
+    assert_eq!(sent.len(), 2);
+    let ada = sent
+        .iter()
+        .find(|e| e.recipient == "ada@cardiff.example")
+        .unwrap();
+    assert!(
+        ada.text.contains(
+            "- Saturday 10 September 2016, 19:30: Conference Dinner, \
+             Radisson Blu Hotel Cardiff, Ballroom (your ticket is booked)"
+        ),
+        "{}",
+        ada.text
+    );
+    assert!(ada.html.contains("<h2>Programme</h2>"));
+    let ben = sent
+        .iter()
+        .find(|e| e.recipient == "ben@cardiff.example")
+        .unwrap();
+    assert!(ben.text.contains(
+        "Conference Dinner, Radisson Blu Hotel Cardiff, Ballroom (ticketed, not booked)"
+    ));
+    assert!(ben
+        .text
+        .contains("- Friday 9 September 2016, 18:00: Conference Welcome Reception"));
+
+    // The attachment: the conference as an all-day event, then each item
+    // under the feed's UID, so a calendar holds each item once.
+    let ics = ada.ics.as_ref().expect("a calendar is attached");
+    let calendar = ical::IcalParser::new(ics.as_bytes())
+        .next()
+        .expect("one calendar")
+        .expect("a valid calendar");
+    assert_eq!(calendar.events.len(), 5);
+    let dinner_uid = format!("{}@programme.plenary", ids[2]);
+    let dinner = calendar
+        .events
+        .iter()
+        .find(|e| {
+            e.properties
+                .iter()
+                .any(|p| p.name == "UID" && p.value.as_deref() == Some(dinner_uid.as_str()))
+        })
+        .expect("the dinner is in the attachment");
+    let value = |name: &str| {
+        dinner
+            .properties
+            .iter()
+            .find(|p| p.name == name)
+            .and_then(|p| p.value.clone())
+            .unwrap()
+    };
+    assert_eq!(value("DTSTART"), "20160910T183000Z");
+    assert_eq!(value("DTEND"), "20160910T223000Z");
 }

@@ -29,6 +29,26 @@ pub struct ConferenceInfo {
     pub ends_on: NaiveDate,
     /// IANA time zone of the conference.
     pub timezone: String,
+    /// The programme, in the order things happen (empty for the emails
+    /// that do not show it).
+    pub programme: Vec<ProgrammeEntry>,
+}
+
+/// An item of a conference's programme as emails show it and as the
+/// calendar attachment holds it (the same UID as the programme's feed, so
+/// a calendar holds each item once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgrammeEntry {
+    pub uid: String,
+    pub title: String,
+    pub place: String,
+    pub starts: DateTime<Utc>,
+    pub ends: DateTime<Utc>,
+    /// When, on the conference's clock: "Saturday 10 September 2016, 19:30".
+    pub when: String,
+    /// Bought with a place (the dinner).
+    pub ticketed: bool,
+    pub revision: u32,
 }
 
 pub struct DelegateInfo {
@@ -227,6 +247,9 @@ pub struct CalendarEvent {
     pub venue: String,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
+    /// The conference's programme, one timed event each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub programme: Vec<ProgrammeEntry>,
 }
 
 fn email(
@@ -292,6 +315,16 @@ fn conference_ctx(c: &ConferenceInfo) -> Value {
         name => &c.name,
         venue => &c.venue,
         dates => date_range(c.starts_on, c.ends_on),
+        programme => c
+            .programme
+            .iter()
+            .map(|p| context! {
+                title => &p.title,
+                place => &p.place,
+                when => &p.when,
+                ticketed => p.ticketed,
+            })
+            .collect::<Vec<_>>(),
     }
 }
 
@@ -592,11 +625,13 @@ fn calendar_event(c: &ConferenceInfo, d: &DelegateInfo, stamp: DateTime<Utc>) ->
         venue: c.venue.clone(),
         starts_on: c.starts_on,
         ends_on: c.ends_on,
+        programme: c.programme.clone(),
     }
 }
 
-/// An iCalendar (RFC 5545) all-day event spanning the conference: DTEND is
-/// exclusive, so it is the day after the last day.
+/// An iCalendar (RFC 5545) all-day event spanning the conference (DTEND is
+/// exclusive, so it is the day after the last day), then one timed event
+/// per programme item, in UTC.
 pub fn calendar(c: &CalendarEvent) -> String {
     let (uid, stamp) = (&c.uid, c.stamp);
     let end = c.ends_on + Duration::days(1);
@@ -615,9 +650,27 @@ pub fn calendar(c: &CalendarEvent) -> String {
         format!("LOCATION:{}", ics_text(&c.venue)),
         "TRANSP:TRANSPARENT".to_owned(),
         "END:VEVENT".to_owned(),
-        "END:VCALENDAR".to_owned(),
     ];
-    lines.iter().map(|l| fold(l)).collect()
+    let utc = |t: DateTime<Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
+    let items = c.programme.iter().flat_map(|p| {
+        [
+            "BEGIN:VEVENT".to_owned(),
+            format!("UID:{}", ics_text(&p.uid)),
+            format!("DTSTAMP:{}", utc(stamp)),
+            format!("DTSTART:{}", utc(p.starts)),
+            format!("DTEND:{}", utc(p.ends)),
+            format!("SEQUENCE:{}", p.revision),
+            format!("SUMMARY:{}", ics_text(&p.title)),
+            format!("LOCATION:{}", ics_text(&p.place)),
+            "END:VEVENT".to_owned(),
+        ]
+    });
+    lines
+        .into_iter()
+        .chain(items)
+        .chain(["END:VCALENDAR".to_owned()])
+        .map(|l| fold(&l))
+        .collect()
 }
 
 /// Escapes an iCalendar TEXT value; other control characters are dropped.
@@ -722,6 +775,7 @@ mod tests {
             starts_on: NaiveDate::from_ymd_opt(2016, 9, 9).unwrap(),
             ends_on: NaiveDate::from_ymd_opt(2016, 9, 11).unwrap(),
             timezone: "Europe/London".into(),
+            programme: Vec::new(),
         }
     }
 
@@ -1038,6 +1092,7 @@ mod tests {
             venue: c.venue,
             starts_on: c.starts_on,
             ends_on: c.ends_on,
+            programme: Vec::new(),
         });
         assert!(ics.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"));
         assert!(ics.ends_with("END:VCALENDAR\r\n"));

@@ -5,14 +5,15 @@ use chrono::NaiveDateTime;
 use diesel::QueryResult;
 
 use super::messages::{
-    self, ConferenceInfo, DecisionInfo, DelegateInfo, OutgoingEmail, RegistrationInfo,
-    SubmissionInfo,
+    self, ConferenceInfo, DecisionInfo, DelegateInfo, OutgoingEmail, ProgrammeEntry,
+    RegistrationInfo, SubmissionInfo,
 };
 use super::outbox;
 use crate::conferences::Conference;
 use crate::db::DbConnection;
 use crate::documents::{InvoiceDocument, ReceiptDocument};
 use crate::organisations::OrganisationRow;
+use crate::programme;
 use crate::registrations::rules::DelegateStatus;
 use crate::registrations::{DelegateRow, Registration};
 use crate::submissions::rules::{SubmissionStatus, Timeliness};
@@ -27,7 +28,37 @@ fn conference_info(c: &Conference) -> ConferenceInfo {
         starts_on: c.spec.starts_on,
         ends_on: c.spec.ends_on,
         timezone: c.spec.timezone.name().to_owned(),
+        programme: Vec::new(),
     }
+}
+
+/// The conference with its programme, for the emails that show it.
+fn conference_with_programme(
+    conn: &mut DbConnection,
+    c: &Conference,
+) -> QueryResult<ConferenceInfo> {
+    let tz = c.spec.timezone;
+    let programme = programme::store::list(conn, &c.id)?
+        .into_iter()
+        .filter_map(|i| {
+            let starts = programme::rules::instant(tz, i.starts_at).ok()?;
+            let ends = programme::rules::instant(tz, i.ends_at).ok()?;
+            Some(ProgrammeEntry {
+                uid: programme::calendar::uid(i.id.as_str()),
+                when: i.starts_at.format("%A %-d %B %Y, %H:%M").to_string(),
+                title: i.title,
+                place: i.place,
+                starts,
+                ends,
+                ticketed: i.ticketed,
+                revision: u32::try_from(i.revision).unwrap_or(0),
+            })
+        })
+        .collect();
+    Ok(ConferenceInfo {
+        programme,
+        ..conference_info(c)
+    })
 }
 
 fn delegate_info(d: &DelegateRow) -> DelegateInfo {
@@ -91,7 +122,7 @@ impl Context<'_> {
 
     /// A confirmation to each delegate and a summary to the organisation.
     pub fn registered(&self, conn: &mut DbConnection, cheque_payee: &str) -> QueryResult<()> {
-        let c = conference_info(self.conference);
+        let c = conference_with_programme(conn, self.conference)?;
         let r = registration_info(self.registration, self.organisation);
         let mut emails: Vec<OutgoingEmail> = r
             .delegates
@@ -127,7 +158,7 @@ impl Context<'_> {
 
     /// To the person who now holds the place.
     pub fn substituted(&self, conn: &mut DbConnection, delegate: &DelegateRow) -> QueryResult<()> {
-        let c = conference_info(self.conference);
+        let c = conference_with_programme(conn, self.conference)?;
         let r = registration_info(self.registration, self.organisation);
         self.queue(
             conn,

@@ -440,6 +440,8 @@ pub struct Queued {
     pub html: String,
     /// The attached PDF (invoice, credit note, receipt), if any.
     pub pdf: Option<Vec<u8>>,
+    /// The attached calendar (confirmations, substitutions), if any.
+    pub ics: Option<String>,
 }
 
 impl TestApp {
@@ -469,6 +471,7 @@ impl TestApp {
                     text: body.text,
                     html: body.html,
                     pdf: body.pdf.map(|p| p.bytes),
+                    ics: body.attachment.map(|a| a.body),
                 }
             })
             .collect()
