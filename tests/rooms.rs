@@ -18,6 +18,7 @@ backend_tests!(
     a_block_is_offered_until_the_end_of_its_release_date,
     cancelling_frees_the_nights_and_the_room_fee,
     the_rooming_list_is_per_hotel_as_csv_and_xlsx,
+    the_console_lists_blocks_adds_one_and_downloads_the_rooming_list,
 );
 
 const RADISSON: &str = "Radisson Blu Hotel Cardiff";
@@ -577,4 +578,98 @@ async fn the_rooming_list_is_per_hotel_as_csv_and_xlsx(b: Backend) {
         .get(&path(".xlsx"), None)
         .await
         .problem(401, "unauthenticated");
+}
+
+async fn the_console_lists_blocks_adds_one_and_downloads_the_rooming_list(b: Backend) {
+    let f = fixture(b).await;
+    f.register(vec![delegate(
+        "Ada Jones",
+        Some((&f.park_inn, &["2016-09-09"])),
+    )])
+    .await
+    .expect(201);
+    f.app.create_user("desk@party.example", "staff", None).await;
+    let mut desk = common::visitor::Visitor::new(&f.app);
+    assert_eq!(
+        desk.sign_in("desk@party.example", common::PASSWORD)
+            .await
+            .status,
+        303
+    );
+    let path = format!("/staff/conferences/{}/rooms", f.conference);
+    let page = desk.get(&path).await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(page.text.contains(PARK_INN));
+    assert!(
+        page.text.contains("Friday 9 September 2016: 19 of 20"),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("£89.00"));
+    assert!(page.text.contains("Rooming list (CSV)"));
+    assert!(page.text.contains("Rooming list (Excel)"));
+
+    let csrf = page.hidden("csrf_token");
+    let key = page.hidden("idempotency_key");
+    let mut form = vec![
+        ("csrf_token", csrf.as_str()),
+        ("idempotency_key", key.as_str()),
+        ("hotel", "Mercure Cardiff Holland House"),
+        ("hotel_address", "24-26 Newport Road, Cardiff CF24 0DD"),
+        ("room_type", "Twin"),
+        ("nightly_rate", "79.00"),
+        ("first_night", "2016-09-09"),
+        ("last_night", "2016-09-08"),
+        ("rooms", "10"),
+        ("release_on", "2016-08-12"),
+    ];
+    let refused = desk.post(&path, &form).await;
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert!(refused
+        .text
+        .contains("Last night must be on or after the first night"));
+    assert!(refused
+        .text
+        .contains("value=\"Mercure Cardiff Holland House\""));
+    form[7] = ("last_night", "2016-09-10");
+    let added = desk.post(&path, &form).await;
+    assert_eq!(added.status, 303, "{}", added.text);
+    // The same form sent twice adds one block.
+    assert_eq!(desk.post(&path, &form).await.status, 303);
+    let blocks = f.blocks().await;
+    let mercure: Vec<&Value> = blocks["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["hotel"] == "Mercure Cardiff Holland House")
+        .collect();
+    assert_eq!(mercure.len(), 1);
+    assert_eq!(
+        mercure[0]["nights"],
+        json!([{"night": "2016-09-09", "rooms": 10, "left": 10},
+               {"night": "2016-09-10", "rooms": 10, "left": 10}])
+    );
+
+    let csv = desk
+        .get(&format!(
+            "/staff/conferences/{}/rooming-list.csv?hotel=Park+Inn+by+Radisson+Cardiff+City+Centre",
+            f.conference
+        ))
+        .await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.text.contains("Ada Jones"), "{}", csv.text);
+    let xlsx = desk
+        .get(&format!(
+            "/staff/conferences/{}/rooming-list.xlsx",
+            f.conference
+        ))
+        .await;
+    assert_eq!(xlsx.status, 200);
+
+    // A visitor who is not signed in is sent to sign in.
+    let anonymous = common::visitor::Visitor::new(&f.app);
+    assert_eq!(anonymous.get(&path).await.status, 303);
+    form[2] = ("hotel", "Sneaky Hotel");
+    anonymous.post(&path, &form).await;
+    assert!(!f.blocks().await.to_string().contains("Sneaky Hotel"));
 }

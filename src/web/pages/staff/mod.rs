@@ -2,7 +2,8 @@
 //! (`home`), conferences and their form (`conferences`), each conference's
 //! dashboard (`dashboard`), organisations with the CSV import
 //! (`organisations`), accounts (`accounts`), registrations and payments
-//! (`registrations`), extensions (`extensions`), submission review
+//! (`registrations`), hotel room blocks and rooming lists (`rooms`),
+//! extensions (`extensions`), submission review
 //! (`submissions`), downloads (`downloads`), the email outbox (`outbox`)
 //! and the audit log (`audit`). Every page takes a
 //! [`StaffUser`](crate::web::session::StaffUser): an organisation's user
@@ -19,6 +20,7 @@ mod organisations;
 pub mod outbox;
 pub mod pick;
 pub mod registrations;
+mod rooms;
 pub mod submissions;
 
 use actix_web::web;
@@ -34,6 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     extensions::routes(cfg);
     submissions::routes(cfg);
     downloads::routes(cfg);
+    rooms::routes(cfg);
     outbox::routes(cfg);
     audit::routes(cfg);
 }
