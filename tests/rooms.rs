@@ -17,6 +17,7 @@ backend_tests!(
     forty_racers_for_two_rooms_get_exactly_two,
     a_block_is_offered_until_the_end_of_its_release_date,
     cancelling_frees_the_nights_and_the_room_fee,
+    a_substitute_takes_the_room_with_the_place,
     the_rooming_list_is_per_hotel_as_csv_and_xlsx,
     the_console_lists_blocks_adds_one_and_downloads_the_rooming_list,
 );
@@ -672,4 +673,55 @@ async fn the_console_lists_blocks_adds_one_and_downloads_the_rooming_list(b: Bac
     form[2] = ("hotel", "Sneaky Hotel");
     anonymous.post(&path, &form).await;
     assert!(!f.blocks().await.to_string().contains("Sneaky Hotel"));
+}
+
+async fn a_substitute_takes_the_room_with_the_place(b: Backend) {
+    let f = fixture(b).await;
+    let reg = f
+        .register(vec![delegate(
+            "Ada Jones",
+            Some((&f.park_inn, &["2016-09-09", "2016-09-10"])),
+        )])
+        .await
+        .expect(201);
+    let ada = reg["delegates"][0]["id"].as_str().unwrap();
+    f.app
+        .post(
+            &format!("/api/v1/delegates/{ada}/substitution"),
+            Some(&f.member),
+            &json!({"name": "Bea Morgan", "email": "bea@cardiff.example"}),
+        )
+        .await
+        .expect(200);
+    let after = f
+        .app
+        .get(
+            &format!("/api/v1/registrations/{}", reg["id"].as_str().unwrap()),
+            Some(&f.member),
+        )
+        .await
+        .expect(200);
+    let bea = after["delegates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "Bea Morgan" && d["status"] == "active")
+        .expect("the substitute holds the place")
+        .clone();
+    assert_eq!(bea["room"]["arrival"], "2016-09-09");
+    assert_eq!(bea["room_fee"], "178.00");
+    assert_eq!(after["total"], reg["total"]);
+    assert_eq!(
+        f.left(&f.park_inn).await,
+        nights(&[("2016-09-09", 19), ("2016-09-10", 19)])
+    );
+    let csv = f
+        .app
+        .get(
+            &format!("/api/v1/conferences/{}/rooming-list.csv", f.conference),
+            Some(&f.staff),
+        )
+        .await;
+    assert!(csv.text.contains("Bea Morgan"));
+    assert!(!csv.text.contains("Ada Jones"));
 }
