@@ -33,16 +33,18 @@
       for (var i = 0; i < sets.length; i++) {
         var name = sets[i].querySelector('input[id$="-name"]').value.trim();
         var dines = sets[i].querySelector('input[type="checkbox"]').checked;
-        var fee = pass + (dines ? dinner : 0);
+        var room = sets[i].querySelector('select[id$="-room"]');
+        var roomFee = room && room.value ? parseInt(room.value.split("|")[3], 10) || 0 : 0;
+        var fee = pass + (dines ? dinner : 0) + roomFee;
         sum += fee;
         var row = document.createElement("tr");
         var who = document.createElement("th");
         who.scope = "row";
         who.textContent = name || "Delegate " + (i + 1);
         var detail = document.createElement("td");
-        detail.textContent = dines
+        detail.textContent = (dines
           ? "place " + money(pass, currency) + " and dinner " + money(dinner, currency)
-          : "place only";
+          : "place only") + (roomFee ? ", hotel room " + money(roomFee, currency) : "");
         var cell = document.createElement("td");
         cell.className = "numeric";
         cell.textContent = money(fee, currency);

@@ -20,6 +20,7 @@ backend_tests!(
     a_substitute_takes_the_room_with_the_place,
     the_rooming_list_is_per_hotel_as_csv_and_xlsx,
     the_console_lists_blocks_adds_one_and_downloads_the_rooming_list,
+    the_portal_offers_a_room_with_each_place,
 );
 
 const RADISSON: &str = "Radisson Blu Hotel Cardiff";
@@ -724,4 +725,92 @@ async fn a_substitute_takes_the_room_with_the_place(b: Backend) {
         .await;
     assert!(csv.text.contains("Bea Morgan"));
     assert!(!csv.text.contains("Ada Jones"));
+}
+
+async fn the_portal_offers_a_room_with_each_place(b: Backend) {
+    let f = fixture(b).await;
+    let org = f
+        .app
+        .get("/api/v1/organisations", Some(&f.member))
+        .await
+        .expect(200)["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    f.app
+        .create_user("secretary@cardiff.example", "organisation", Some(&org))
+        .await;
+    let mut secretary = common::visitor::Visitor::new(&f.app);
+    assert_eq!(
+        secretary
+            .sign_in("secretary@cardiff.example", common::PASSWORD)
+            .await
+            .status,
+        303
+    );
+    let path = format!("/portal/conferences/{}/register", f.conference);
+    let form = secretary.get(&path).await;
+    assert_eq!(form.status, 200, "{}", form.text);
+    assert!(form
+        .text
+        .contains("<label class=\"label\" for=\"delegates-0-room\">Hotel room</label>"));
+    assert!(form.text.contains("No hotel room"));
+    let label = format!(
+        "{PARK_INN}, Standard double: 9 September 2016 to 11 September 2016 (2 nights, £178.00)"
+    );
+    assert!(form.text.contains(&label), "{}", form.text);
+    let value = format!("{}|2016-09-09|2016-09-11|17800", f.park_inn);
+    let csrf = form.hidden("csrf_token");
+    let key = form.hidden("idempotency_key");
+    let done = secretary
+        .post(
+            &path,
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("idempotency_key", key.as_str()),
+                ("delegates-0-name", "Ada Jones"),
+                ("delegates-0-email", "ada@cardiff.example"),
+                ("delegates-0-dinner", "yes"),
+                ("delegates-0-room", value.as_str()),
+                ("payment_method", "cheque"),
+                ("action", "register"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.text);
+    assert_eq!(
+        f.left(&f.park_inn).await,
+        nights(&[("2016-09-09", 19), ("2016-09-10", 19)])
+    );
+    let booking = secretary.get(done.location()).await;
+    assert!(booking.text.contains("£313.00"), "{}", booking.text);
+
+    // A stay the block does not hold is refused beside the room's input.
+    let form = secretary.get(&path).await;
+    let csrf = form.hidden("csrf_token");
+    let key = form.hidden("idempotency_key");
+    let bad = format!("{}|2016-09-08|2016-09-10|0", f.park_inn);
+    let refused = secretary
+        .post(
+            &path,
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("idempotency_key", key.as_str()),
+                ("delegates-0-name", "Ben Evans"),
+                ("delegates-0-email", "ben@cardiff.example"),
+                ("delegates-0-room", bad.as_str()),
+                ("payment_method", "cheque"),
+                ("action", "register"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert!(
+        refused.text.contains("id=\"delegates-0-room-error\""),
+        "{}",
+        refused.text
+    );
+    assert!(refused
+        .text
+        .contains("Delegate 1: Hotel room the block has no rooms on the night of 2016-09-08"));
 }

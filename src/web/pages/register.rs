@@ -5,6 +5,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
+use chrono::Duration;
 
 use super::{render, render_refused, run_form, see_other, Choice, Choices, Chrome, Input};
 use crate::deadlines::outlook::{self, Outlook};
@@ -14,8 +15,11 @@ use crate::ops::Error;
 use crate::organisations::{self, OrganisationKind, OrganisationRow};
 use crate::registrations::ops::Register;
 use crate::registrations::rules::{self, DelegateInput, PaymentMethod};
+use crate::rooms::ops::{self as rooms, RoomBlock};
+use crate::rooms::rules::{RoomInput, Stay};
 use crate::state::AppState;
 use crate::values::money::Money;
+use crate::values::{self, FieldError};
 use crate::web::error::{sentence, PageError};
 use crate::web::fields::{new_idempotency_key, Fields, Problems, IDEMPOTENCY_FIELD};
 use crate::web::format;
@@ -42,6 +46,8 @@ struct Typed {
     access: String,
     /// The member's own region ("": not given, the organisation's).
     region: String,
+    /// The hotel room chosen ("": none): [`RoomOption::value`].
+    room: String,
 }
 
 impl Typed {
@@ -52,6 +58,7 @@ impl Typed {
             && self.dietary.trim().is_empty()
             && self.access.trim().is_empty()
             && self.region.is_empty()
+            && self.room.is_empty()
     }
 
     fn input(&self) -> DelegateInput {
@@ -62,8 +69,83 @@ impl Typed {
             dietary_requirements: self.dietary.clone(),
             access_requirements: self.access.clone(),
             region: (!self.region.is_empty()).then(|| self.region.clone()),
-            room: None,
+            room: (!self.room.is_empty()).then(|| room_input(&self.room)),
         }
+    }
+}
+
+/// A room as the form offers it: a block and a stay of consecutive
+/// nights. Its value is `block|arrival|departure|fee in hundredths`; the
+/// fee is only for the page's live total (the server prices the room).
+struct RoomOption {
+    value: String,
+    label: String,
+    fee: Money,
+}
+
+/// Every stay each offered block allows, by block, arrival and length.
+fn room_options(blocks: &[RoomBlock]) -> Vec<RoomOption> {
+    let mut out = Vec::new();
+    for b in blocks.iter().filter(|b| b.offered) {
+        for (i, first) in b.nights.iter().enumerate() {
+            for (n, last) in b.nights[i..].iter().enumerate() {
+                if (last.night - first.night).num_days() != n as i64 {
+                    break;
+                }
+                let stay = Stay {
+                    arrival: first.night,
+                    departure: last.night + Duration::days(1),
+                };
+                let Some(fee) = stay.price(b.nightly_rate) else {
+                    continue;
+                };
+                let nights = stay.count();
+                out.push(RoomOption {
+                    value: format!(
+                        "{}|{}|{}|{}",
+                        b.id,
+                        stay.arrival,
+                        stay.departure,
+                        fee.minor()
+                    ),
+                    label: format!(
+                        "{}, {}: {} to {} ({} night{}, {})",
+                        b.hotel,
+                        b.room_type,
+                        format::short_date(stay.arrival),
+                        format::short_date(stay.departure),
+                        nights,
+                        if nights == 1 { "" } else { "s" },
+                        format::money(fee, &b.currency)
+                    ),
+                    fee,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The room request a chosen option makes; anything else is passed on as
+/// typed for the operation to refuse.
+fn room_input(value: &str) -> RoomInput {
+    let mut parts = value.split('|');
+    let block = parts.next().unwrap_or_default().to_owned();
+    let nights = match (
+        parts.next().map(values::date),
+        parts.next().map(values::date),
+    ) {
+        (Some(Ok(arrival)), Some(Ok(departure))) => arrival
+            .iter_days()
+            .take_while(|d| *d < departure)
+            .take(31)
+            .map(|d| d.to_string())
+            .collect(),
+        _ => vec![String::new()],
+    };
+    RoomInput {
+        room_block_id: block,
+        nights,
     }
 }
 
@@ -92,6 +174,7 @@ fn typed_delegates(form: &Fields, max: usize) -> Vec<Typed> {
                 dietary: f("dietary_requirements"),
                 access: f("access_requirements"),
                 region: f("region"),
+                room: f("room"),
             }
         })
         .collect()
@@ -108,6 +191,8 @@ pub struct DelegateFields {
     pub access: Input,
     /// A society's delegates' own regions (a local party's are its own).
     pub region: Option<Choices>,
+    /// A hotel room with the place, when the conference offers rooms.
+    pub room: Option<Choices>,
 }
 
 /// One line of the price summary.
@@ -148,6 +233,7 @@ struct Context {
     state: AppState,
     o: Outlook,
     organisation: OrganisationRow,
+    rooms: Vec<RoomOption>,
 }
 
 impl Context {
@@ -165,6 +251,9 @@ impl Context {
         ];
         if self.society() {
             fields.push("region");
+        }
+        if !self.rooms.is_empty() {
+            fields.push("room");
         }
         (0..delegates)
             .flat_map(|i| fields.iter().map(move |f| format!("delegates-{i}-{f}")))
@@ -230,6 +319,12 @@ fn page(
                     Choices::new(&id("region"), "Region", choices, &problems)
                         .hint("Where the delegate lives as a member. It decides whether they can stand for CAC.")
                 }),
+                room: (!ctx.rooms.is_empty()).then(|| {
+                    let mut choices = vec![Choice::new("", "No hotel room", &t.room)];
+                    choices.extend(ctx.rooms.iter().map(|r| Choice::new(&r.value, &r.label, &t.room)));
+                    Choices::new(&id("room"), "Hotel room", choices, &problems)
+                        .hint("Booked and paid for with the place. The price is per stay.")
+                }),
             }
         })
         .collect();
@@ -239,7 +334,12 @@ fn page(
         .enumerate()
         .map(|(i, t)| {
             let q = spec.prices.quote(o.today, t.dinner);
-            total = total.checked_add(q.total).unwrap_or(total);
+            let room = ctx.rooms.iter().find(|r| r.value == t.room);
+            let fee = q
+                .total
+                .checked_add(room.map_or(Money::ZERO, |r| r.fee))
+                .unwrap_or(q.total);
+            total = total.checked_add(fee).unwrap_or(total);
             PriceLine {
                 number: i + 1,
                 who: if t.name.trim().is_empty() {
@@ -247,15 +347,22 @@ fn page(
                 } else {
                     t.name.trim().to_owned()
                 },
-                fee: format::money(q.total, &currency),
-                detail: if t.dinner {
-                    format!(
-                        "place {} and dinner {}",
-                        format::money(q.pass_fee, &currency),
-                        format::money(q.dinner_fee, &currency)
-                    )
-                } else {
-                    "place only".to_owned()
+                fee: format::money(fee, &currency),
+                detail: {
+                    let mut detail = if t.dinner {
+                        format!(
+                            "place {} and dinner {}",
+                            format::money(q.pass_fee, &currency),
+                            format::money(q.dinner_fee, &currency)
+                        )
+                    } else {
+                        "place only".to_owned()
+                    };
+                    if let Some(r) = room {
+                        detail
+                            .push_str(&format!(", hotel room {}", format::money(r.fee, &currency)));
+                    }
+                    detail
                 },
             }
         })
@@ -311,17 +418,19 @@ async fn load(req: &HttpRequest, user: &OrgUser, id: uuid::Uuid) -> Result<Conte
     let actor = user.actor().clone();
     let org = user.organisation_id.clone();
     let id = ConferenceId::from(id);
-    let (o, organisation) = state
+    let (o, organisation, blocks) = state
         .db(move |conn| {
             let o = outlook::of_conference(conn, &actor, &id, now)?;
             let organisation = organisations::ops::get(conn, &actor, &org)?;
-            Ok((o, organisation))
+            let (_, blocks) = rooms::list(conn, &id, now)?;
+            Ok((o, organisation, blocks))
         })
         .await?;
     Ok(Context {
         state,
         o,
         organisation,
+        rooms: room_options(&blocks),
     })
 }
 
@@ -341,6 +450,18 @@ async fn registration_form(
     ))
 }
 
+/// A room's problems (`delegates[0].room.nights`) belong on the delegate's
+/// one room input (`delegates[0].room`).
+fn on_room_input(errors: &[FieldError]) -> Vec<FieldError> {
+    errors
+        .iter()
+        .map(|e| match e.field.find(".room.") {
+            Some(at) => FieldError::new(&e.field[..at + 5], e.message.clone()),
+            None => e.clone(),
+        })
+        .collect()
+}
+
 /// "Delegate 2: Email must be a valid email address".
 fn describe(field: &str, message: &str) -> String {
     let Some(rest) = field.strip_prefix("delegates[") else {
@@ -356,6 +477,7 @@ fn describe(field: &str, message: &str) -> String {
         "dietary_requirements" => "Dietary requirements",
         "access_requirements" => "Access requirements",
         "region" => "Region",
+        n if n.starts_with("room") => "Hotel room",
         other => other,
     };
     format!("Delegate {number}: {label} {message}")
@@ -406,7 +528,7 @@ async fn register(
     );
     let mut problems = match &parsed {
         Ok(_) => Problems::default(),
-        Err(errors) => Problems::from_fields(errors, &inputs, describe),
+        Err(errors) => Problems::from_fields(&on_room_input(errors), &inputs, describe),
     };
     if payment_method.is_none() {
         problems.field("payment_method", "Choose how you will pay");
@@ -442,7 +564,7 @@ async fn register(
                     key = new_idempotency_key();
                 }
                 Error::Validation(errors) => {
-                    problems = Problems::from_fields(&errors, &inputs, describe);
+                    problems = Problems::from_fields(&on_room_input(&errors), &inputs, describe);
                 }
                 Error::DeadlinePassed(m) | Error::CapacityReached(m) | Error::Conflict(m) => {
                     problems.general(sentence(&m));
