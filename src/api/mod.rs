@@ -3,6 +3,7 @@
 //! renders the result; the rules live in the domains.
 
 pub mod auth;
+pub mod checkin;
 pub mod conferences;
 pub mod error;
 pub mod exports;
@@ -111,7 +112,8 @@ where
                 .configure(submissions::routes)
                 .configure(extensions::routes)
                 .configure(outbox::routes)
-                .configure(exports::routes),
+                .configure(exports::routes)
+                .configure(checkin::routes),
         )
 }
 

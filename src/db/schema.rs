@@ -145,6 +145,7 @@ diesel::table! {
         region -> Text,
         email_key -> Text,
         duplicate_allowed -> Bool,
+        substitutions -> Integer,
     }
 }
 
@@ -258,6 +259,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    server_secrets (name) {
+        name -> Text,
+        secret -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    check_ins (delegate_id) {
+        delegate_id -> Text,
+        conference_id -> Text,
+        checked_in_at -> Timestamp,
+        checked_in_by -> Text,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(web_sessions -> users (user_id));
@@ -270,6 +288,7 @@ diesel::joinable!(payments -> registrations (registration_id));
 diesel::joinable!(submissions -> organisations (organisation_id));
 diesel::joinable!(submissions -> conferences (conference_id));
 diesel::joinable!(submissions -> delegates (delegate_id));
+diesel::joinable!(check_ins -> delegates (delegate_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -290,4 +309,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     invoice_counters,
     invoices,
     jobs,
+    server_secrets,
+    check_ins,
 );

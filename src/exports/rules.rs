@@ -60,6 +60,8 @@ pub enum ListName {
     Dinner,
     Motions,
     CacNominations,
+    Badges,
+    Attendance,
 }
 
 impl ListName {
@@ -78,6 +80,8 @@ impl ListName {
             ListName::Dinner => "dinner",
             ListName::Motions => "motions",
             ListName::CacNominations => "cac-nominations",
+            ListName::Badges => "badges",
+            ListName::Attendance => "attendance",
         }
     }
 }

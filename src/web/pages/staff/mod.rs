@@ -3,12 +3,14 @@
 //! dashboard (`dashboard`), organisations with the CSV import
 //! (`organisations`), accounts (`accounts`), registrations and payments
 //! (`registrations`), extensions (`extensions`), submission review
-//! (`submissions`), downloads (`downloads`), the email outbox (`outbox`)
+//! (`submissions`), downloads (`downloads`), the credentials desk's
+//! check-in page (`checkin`), the email outbox (`outbox`)
 //! and the audit log (`audit`). Every page takes a
 //! [`StaffUser`](crate::web::session::StaffUser): an organisation's user
 //! is refused (403) and a visitor who is not signed in is sent to sign in.
 
 mod accounts;
+pub mod checkin;
 pub mod audit;
 mod conferences;
 mod dashboard;
@@ -34,6 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     extensions::routes(cfg);
     submissions::routes(cfg);
     downloads::routes(cfg);
+    checkin::routes(cfg);
     outbox::routes(cfg);
     audit::routes(cfg);
 }
