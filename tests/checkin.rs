@@ -7,7 +7,8 @@ mod common;
 
 use std::process::Command;
 
-use common::{Backend, TestApp};
+use common::visitor::{Page, Visitor};
+use common::{Backend, TestApp, PASSWORD};
 use serde_json::{json, Value};
 
 backend_tests!(
@@ -17,6 +18,7 @@ backend_tests!(
     delegates_check_in_by_reference_and_name,
     concurrent_check_ins_of_one_delegate_record_one_arrival,
     the_attendance_list_shows_who_has_arrived,
+    the_check_in_page_checks_delegates_in,
 );
 
 /// The text of a PDF, laid out as printed.
@@ -451,4 +453,95 @@ async fn the_attendance_list_shows_who_has_arrived(b: Backend) {
         )
         .await
         .problem(403, "forbidden");
+}
+
+/// The text of the answer panel.
+fn answer(page: &Page) -> &str {
+    let start = page
+        .text
+        .find("id=\"answer\"")
+        .unwrap_or_else(|| panic!("no answer in {}", page.text));
+    &page.text[start..start + page.text[start..].find("</div>").unwrap()]
+}
+
+async fn the_check_in_page_checks_delegates_in(b: Backend) {
+    let d = desk(b).await;
+    let r = d
+        .register(
+            &d.member,
+            vec![delegate("Ada Lovelace", true), delegate("Robert Owen", false)],
+        )
+        .await;
+    let code = page_one_codes(&d.badges(&format!("?dinner=true")).await).remove(0);
+    let path = format!("/staff/conferences/{}/check-in", d.conference);
+
+    // Staff only: an organisation's user is refused, a visitor sent to sign in.
+    d.app
+        .create_user("member@cardiff.example", "organisation", Some(&d.org))
+        .await;
+    let mut member = Visitor::new(&d.app);
+    member.sign_in("member@cardiff.example", PASSWORD).await;
+    assert_eq!(member.get(&path).await.status, 403);
+    let stranger = Visitor::new(&d.app);
+    assert_eq!(stranger.get(&path).await.status, 303);
+
+    d.app
+        .create_user("desk@party.example", "staff", None)
+        .await;
+    let mut desk = Visitor::new(&d.app);
+    desk.sign_in("desk@party.example", PASSWORD).await;
+    let empty = desk.get(&path).await;
+    assert_eq!(empty.status, 200);
+    assert!(empty.text.contains("Badge code") && empty.text.contains("Booking reference"));
+    let csrf = empty.hidden("csrf_token");
+
+    let arrived = desk.post(&path, &[("csrf_token", &csrf), ("code", &code)]).await;
+    assert_eq!(arrived.status, 200, "{}", arrived.text);
+    assert!(answer(&arrived).contains("Arrived"));
+    assert!(answer(&arrived).contains("Ada Lovelace"));
+    assert!(answer(&arrived).contains("Dinner"));
+
+    let again = desk.post(&path, &[("csrf_token", &csrf), ("code", &code)]).await;
+    assert!(answer(&again).contains("Already arrived"), "{}", again.text);
+    assert!(answer(&again).contains("1 May 2016 at 12:00pm"), "{}", answer(&again));
+
+    // By booking reference and name; a cancelled place is refused.
+    let reference = r["reference"].as_str().unwrap();
+    d.cancel(r["delegates"][1]["id"].as_str().unwrap()).await;
+    let refused = desk
+        .post(
+            &path,
+            &[("csrf_token", &csrf), ("reference", reference), ("name", "Robert Owen")],
+        )
+        .await;
+    assert_eq!(refused.status, 409);
+    assert!(answer(&refused).contains("Do not admit"));
+    assert!(answer(&refused).contains("cancelled"));
+
+    // A forged code is shown beside its field, with the summary.
+    let forged = desk
+        .post(&path, &[("csrf_token", &csrf), ("code", "NOTABADGE")])
+        .await;
+    assert_eq!(forged.status, 422);
+    assert!(forged.text.contains("error-summary"));
+    assert!(forged.text.contains("id=\"code-error\""));
+
+    // Without the CSRF token nothing happens.
+    let no_token = desk.post(&path, &[("code", &code)]).await;
+    assert_eq!(no_token.status, 403);
+
+    // The dashboard counts the arrival; the downloads page links the badges.
+    let dashboard = desk
+        .get(&format!("/staff/conferences/{}", d.conference))
+        .await;
+    assert!(dashboard.text.contains("Arrived"), "{}", dashboard.text);
+    assert!(dashboard.text.contains(&format!("{path}\">1</a>")), "{}", dashboard.text);
+    let downloads = desk
+        .get(&format!("/staff/conferences/{}/downloads", d.conference))
+        .await;
+    let badges = format!("/staff/conferences/{}/badges.pdf", d.conference);
+    assert!(downloads.text.contains(&badges));
+    let pdf = desk.get(&badges).await;
+    assert_eq!(pdf.status, 200);
+    assert_eq!(pdf.headers["content-type"], "application/pdf");
 }
