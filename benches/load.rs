@@ -8,6 +8,7 @@
 //!   cargo bench --bench load -- --backend both --seed 100000
 //! BENCH_POSTGRES_URL=postgres://plenary:plenary@127.0.0.1:5432/plenary \
 //!   cargo bench --bench load -- --backend both --bulk 100000 --scenario exports
+//! cargo bench --bench load -- --bulk 1000 --scenario badges   # 1,000 badges as one PDF
 //! ```
 //!
 //! `BENCH_SERVER_BIN=path` runs that server binary instead of this build's.
@@ -22,7 +23,8 @@
 //! user's portal home page and bookings list, in turn; exports restart the server on the seeded database, then time one CSV
 //! and one XLSX download of every delegate: the p50 column is that
 //! download's time, the peak RSS column the server's peak during that
-//! download alone, and for any scenario after it, the peak since).
+//! download alone, and for any scenario after it, the peak since; badges
+//! does the same for one badges PDF of every delegate).
 //!
 //! Two more scenarios run on their own:
 //!
@@ -1074,16 +1076,21 @@ async fn main() {
                 emails(&mut server, &setup, o.emails).await;
                 continue;
             }
-            if scenario == "exports" {
+            if scenario == "exports" || scenario == "badges" {
                 server.restart().await;
                 let (idle, _) = server.rss_kib();
                 println!(
                     "| {backend} | idle, restarted | 0 | {seeded} | 0 | 0 | - | - | - | {:.1} | - |",
                     idle as f64 / 1024.0
                 );
-                for format in ["csv", "xlsx"] {
+                let files: &[&str] = if scenario == "exports" {
+                    &["delegates.csv", "delegates.xlsx"]
+                } else {
+                    &["badges.pdf"]
+                };
+                for file in files {
                     let url = format!(
-                        "{}/api/v1/conferences/{}/delegates.{format}",
+                        "{}/api/v1/conferences/{}/{file}",
                         server.base, setup.conference
                     );
                     server.reset_peak();
@@ -1098,8 +1105,8 @@ async fn main() {
                     let body = res.bytes().await.unwrap_or_default();
                     let secs = t.elapsed().as_secs_f64();
                     let (rss, peak) = server.rss_kib();
-                    let rows = match format {
-                        "csv" => format!(
+                    let rows = match *file {
+                        "delegates.csv" => format!(
                             "{} rows, ",
                             body.iter()
                                 .filter(|&&b| b == b'\n')
@@ -1109,7 +1116,7 @@ async fn main() {
                         _ => String::new(),
                     };
                     println!(
-                        "| {backend} | export {format} ({rows}{:.1} MiB) | 1 | {seeded} | {} | {} | - | {:.0} | - | {:.1} | {:.1} |",
+                        "| {backend} | {scenario} {file} ({rows}{:.1} MiB) | 1 | {seeded} | {} | {} | - | {:.0} | - | {:.1} | {:.1} |",
                         body.len() as f64 / 1048576.0,
                         usize::from(ok),
                         usize::from(!ok),

@@ -71,13 +71,13 @@ fn page(
         conference: conference.spec.name.clone(),
         answer,
         code: Input::new("code", "Badge code", &t.code, &problems)
-            .hint("Scan the QR code on the badge, or type the code printed under it.")
+            .hint("Scan the QR code on the badge: with the camera, or with a barcode scanner that types into this box.")
             .autocomplete("off"),
         reference: Input::new("reference", "Booking reference", &t.reference, &problems)
             .hint("For example, PL-7K3M-9QXA.")
             .autocomplete("off")
             .width("width-10"),
-        name: Input::new("name", "Delegate's name", &t.name, &problems).autocomplete("off"),
+        name: Input::new("name", "Name on the booking", &t.name, &problems).autocomplete("off"),
         problems,
     }
 }
@@ -112,7 +112,7 @@ fn describe(field: &str, message: &str) -> String {
     let label = match field {
         "code" => "Badge code",
         "reference" => "Booking reference",
-        "name" => "Delegate's name",
+        "name" => "Name on the booking",
         _ => return sentence(message),
     };
     sentence(&format!("{label} {message}"))
