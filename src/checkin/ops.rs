@@ -12,7 +12,7 @@ use super::store::{self, CheckInRow, DeskRecord};
 use crate::audit::{self, AuditAction, Subject};
 use crate::conferences;
 use crate::config::Settings;
-use crate::db::{DbConnection, DbPool};
+use crate::db::{write_transaction, DbConnection, DbPool};
 use crate::documents::{Badge, BadgeSheet};
 use crate::exports::ops::{delegate_list, ExportFilter};
 use crate::exports::rules::{self as export, ListName};
@@ -23,6 +23,7 @@ use crate::ops::{Actor, Command, Ctx, Error};
 /// Makes sure a check-in secret is stored (unless one is configured), so
 /// that every instance sharing the database prints and reads the same
 /// codes: the first to start stores 32 random bytes, the rest read them.
+/// Runs at start-up, before the server (and its writers' queue) serves.
 pub fn ensure_secret(pool: &DbPool, settings: &Settings, now: DateTime<Utc>) -> Result<(), Error> {
     if settings.checkin_secret.is_some() {
         return Ok(());
@@ -30,7 +31,8 @@ pub fn ensure_secret(pool: &DbPool, settings: &Settings, now: DateTime<Utc>) -> 
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let candidate = hex::encode(bytes);
-    pool.write(|conn| {
+    let mut conn = pool.get()?;
+    write_transaction(&mut conn, |conn| {
         store::keep_secret(conn, &candidate, now.naive_utc())
             .map(|_| ())
             .map_err(Error::from)
