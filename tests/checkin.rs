@@ -185,7 +185,10 @@ async fn badges_name_every_active_delegate_and_their_codes_check_them_in(b: Back
         assert!(text.contains(name), "{name} missing:\n{text}");
     }
     assert!(text.contains("Aneurin Bevan"));
-    assert!(!text.contains("Ellen Wilkinson"), "a cancelled place has no badge");
+    assert!(
+        !text.contains("Ellen Wilkinson"),
+        "a cancelled place has no badge"
+    );
     assert!(text.contains("Delegate") && text.contains("Dinner"));
     assert!(text.contains("Cardiff") && text.contains("Swansea"));
 
@@ -250,7 +253,12 @@ async fn forged_and_garbled_codes_are_refused(b: Backend) {
     let mut altered: Vec<char> = code.chars().collect();
     altered[3] = if altered[3] == 'A' { 'B' } else { 'A' };
     let altered: String = altered.into_iter().collect();
-    for forged in [altered.as_str(), "ABCDEFGH", "not a code at all", &"A".repeat(58)] {
+    for forged in [
+        altered.as_str(),
+        "ABCDEFGH",
+        "not a code at all",
+        &"A".repeat(58),
+    ] {
         let problem = d
             .check_in(json!({"code": forged}))
             .await
@@ -264,12 +272,18 @@ async fn forged_and_garbled_codes_are_refused(b: Backend) {
     // A badge of another conference is not one of this conference's.
     let next = d
         .app
-        .conference(&d.staff, json!({"slug": "annual-2017", "name": "Annual Conference 2017"}))
+        .conference(
+            &d.staff,
+            json!({"slug": "annual-2017", "name": "Annual Conference 2017"}),
+        )
         .await;
     let problem = d
         .app
         .post(
-            &format!("/api/v1/conferences/{}/check-ins", next["id"].as_str().unwrap()),
+            &format!(
+                "/api/v1/conferences/{}/check-ins",
+                next["id"].as_str().unwrap()
+            ),
             Some(&d.staff),
             &json!({"code": code}),
         )
@@ -278,7 +292,9 @@ async fn forged_and_garbled_codes_are_refused(b: Backend) {
     assert_eq!(problem["errors"][0]["field"], "code");
 
     // Neither, or both, is refused.
-    d.check_in(json!({})).await.problem(422, "validation_failed");
+    d.check_in(json!({}))
+        .await
+        .problem(422, "validation_failed");
     d.check_in(json!({"code": code, "reference": "PL-X", "name": "Ada"}))
         .await
         .problem(422, "validation_failed");
@@ -289,7 +305,10 @@ async fn cancelled_and_substituted_out_people_are_refused(b: Backend) {
     let r = d
         .register(
             &d.member,
-            vec![delegate("Ada Lovelace", false), delegate("Robert Owen", true)],
+            vec![
+                delegate("Ada Lovelace", false),
+                delegate("Robert Owen", true),
+            ],
         )
         .await;
     let reference = r["reference"].as_str().unwrap();
@@ -330,8 +349,14 @@ async fn cancelled_and_substituted_out_people_are_refused(b: Backend) {
                 .to_owned(),
         );
     }
-    assert!(refusals.iter().any(|r| r.contains("cancelled")), "{refusals:?}");
-    assert!(refusals.iter().any(|r| r.contains("replaced")), "{refusals:?}");
+    assert!(
+        refusals.iter().any(|r| r.contains("cancelled")),
+        "{refusals:?}"
+    );
+    assert!(
+        refusals.iter().any(|r| r.contains("replaced")),
+        "{refusals:?}"
+    );
     let fresh = page_one_codes(&d.badges("").await);
     assert_eq!(fresh.len(), 1);
     let mary = d.check_in(json!({"code": fresh[0]})).await.expect(201);
@@ -386,15 +411,22 @@ async fn concurrent_check_ins_of_one_delegate_record_one_arrival(b: Backend) {
         .await;
     let body = json!({"reference": r["reference"], "name": "Ada Lovelace"});
     let path = format!("/api/v1/conferences/{}/check-ins", d.conference);
-    let answers = futures_util::future::join_all(
-        (0..20).map(|_| d.app.post(&path, Some(&d.staff), &body)),
-    )
-    .await;
+    let answers =
+        futures_util::future::join_all((0..20).map(|_| d.app.post(&path, Some(&d.staff), &body)))
+            .await;
     let mut statuses: Vec<u16> = answers.iter().map(|a| a.status.as_u16()).collect();
     statuses.sort();
     assert_eq!(statuses[0], 200, "{statuses:?}");
-    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
-    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 19, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        19,
+        "{statuses:?}"
+    );
     let times: std::collections::BTreeSet<&str> = answers
         .iter()
         .map(|a| a.body["checked_in_at"].as_str().unwrap())
@@ -432,7 +464,14 @@ async fn the_attendance_list_shows_who_has_arrived(b: Backend) {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     assert_eq!(
         reader.headers().unwrap().iter().collect::<Vec<_>>(),
-        ["name", "organisation", "pass", "dinner", "reference", "checked_in_at"]
+        [
+            "name",
+            "organisation",
+            "pass",
+            "dinner",
+            "reference",
+            "checked_in_at"
+        ]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 3, "the cancelled place is not listed");
@@ -469,10 +508,13 @@ async fn the_check_in_page_checks_delegates_in(b: Backend) {
     let r = d
         .register(
             &d.member,
-            vec![delegate("Ada Lovelace", true), delegate("Robert Owen", false)],
+            vec![
+                delegate("Ada Lovelace", true),
+                delegate("Robert Owen", false),
+            ],
         )
         .await;
-    let code = page_one_codes(&d.badges(&format!("?dinner=true")).await).remove(0);
+    let code = page_one_codes(&d.badges("?dinner=true").await).remove(0);
     let path = format!("/staff/conferences/{}/check-in", d.conference);
 
     // Staff only: an organisation's user is refused, a visitor sent to sign in.
@@ -485,9 +527,7 @@ async fn the_check_in_page_checks_delegates_in(b: Backend) {
     let stranger = Visitor::new(&d.app);
     assert_eq!(stranger.get(&path).await.status, 303);
 
-    d.app
-        .create_user("desk@party.example", "staff", None)
-        .await;
+    d.app.create_user("desk@party.example", "staff", None).await;
     let mut desk = Visitor::new(&d.app);
     desk.sign_in("desk@party.example", PASSWORD).await;
     let empty = desk.get(&path).await;
@@ -495,15 +535,23 @@ async fn the_check_in_page_checks_delegates_in(b: Backend) {
     assert!(empty.text.contains("Badge code") && empty.text.contains("Booking reference"));
     let csrf = empty.hidden("csrf_token");
 
-    let arrived = desk.post(&path, &[("csrf_token", &csrf), ("code", &code)]).await;
+    let arrived = desk
+        .post(&path, &[("csrf_token", &csrf), ("code", &code)])
+        .await;
     assert_eq!(arrived.status, 200, "{}", arrived.text);
     assert!(answer(&arrived).contains("Arrived"));
     assert!(answer(&arrived).contains("Ada Lovelace"));
     assert!(answer(&arrived).contains("Dinner"));
 
-    let again = desk.post(&path, &[("csrf_token", &csrf), ("code", &code)]).await;
+    let again = desk
+        .post(&path, &[("csrf_token", &csrf), ("code", &code)])
+        .await;
     assert!(answer(&again).contains("Already arrived"), "{}", again.text);
-    assert!(answer(&again).contains("1 May 2016 at 12:00pm"), "{}", answer(&again));
+    assert!(
+        answer(&again).contains("1 May 2016 at 12:00pm"),
+        "{}",
+        answer(&again)
+    );
 
     // By booking reference and name; a cancelled place is refused.
     let reference = r["reference"].as_str().unwrap();
@@ -511,7 +559,11 @@ async fn the_check_in_page_checks_delegates_in(b: Backend) {
     let refused = desk
         .post(
             &path,
-            &[("csrf_token", &csrf), ("reference", reference), ("name", "Robert Owen")],
+            &[
+                ("csrf_token", &csrf),
+                ("reference", reference),
+                ("name", "Robert Owen"),
+            ],
         )
         .await;
     assert_eq!(refused.status, 409);
@@ -535,7 +587,11 @@ async fn the_check_in_page_checks_delegates_in(b: Backend) {
         .get(&format!("/staff/conferences/{}", d.conference))
         .await;
     assert!(dashboard.text.contains("Arrived"), "{}", dashboard.text);
-    assert!(dashboard.text.contains(&format!("{path}\">1</a>")), "{}", dashboard.text);
+    assert!(
+        dashboard.text.contains(&format!("{path}\">1</a>")),
+        "{}",
+        dashboard.text
+    );
     let downloads = desk
         .get(&format!("/staff/conferences/{}/downloads", d.conference))
         .await;

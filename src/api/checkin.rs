@@ -11,8 +11,7 @@ use super::error::{ApiError, ApiResult};
 use super::exports::{parse_filter, ExportQuery};
 use super::extract::{Authed, Staff};
 use super::responses::{
-    BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable,
-    UnsupportedMediaType,
+    BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable, UnsupportedMediaType,
 };
 use crate::checkin::ops::{self as checkin, Arrival, CheckIn, Presented};
 use crate::documents;

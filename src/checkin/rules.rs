@@ -10,9 +10,9 @@
 use chrono::NaiveDateTime;
 use data_encoding::BASE32_NOPAD;
 use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use unicode_normalization::UnicodeNormalization;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::ids::DelegateId;
@@ -120,16 +120,17 @@ impl Presented {
                 "code",
                 "give either a code or a booking reference and name, not both",
             )]),
-            (None, reference, name) => Err([
-                ("reference", reference.is_none()),
-                ("name", name.is_none()),
-            ]
-            .into_iter()
-            .filter(|(_, missing)| *missing)
-            .map(|(field, _)| {
-                FieldError::new(field, "is required when no badge code is given")
-            })
-            .collect()),
+            (None, reference, name) => {
+                Err(
+                    [("reference", reference.is_none()), ("name", name.is_none())]
+                        .into_iter()
+                        .filter(|(_, missing)| *missing)
+                        .map(|(field, _)| {
+                            FieldError::new(field, "is required when no badge code is given")
+                        })
+                        .collect(),
+                )
+            }
         }
     }
 }
@@ -252,7 +253,9 @@ mod tests {
     fn a_code_reads_back_to_its_delegate() {
         let c = code(SECRET, &id(), 2);
         assert_eq!(c.len(), CODE_CHARS);
-        assert!(c.chars().all(|ch| ch.is_ascii_uppercase() || ('2'..='7').contains(&ch)));
+        assert!(c
+            .chars()
+            .all(|ch| ch.is_ascii_uppercase() || ('2'..='7').contains(&ch)));
         assert_eq!(
             read(SECRET, &c),
             Ok(BadgeCode {
@@ -291,7 +294,10 @@ mod tests {
     fn a_code_for_another_place_or_version_cannot_be_made_without_the_secret() {
         let real = code(SECRET, &id(), 0);
         // The same payload with another key's MAC.
-        assert_eq!(read(SECRET, &code(b"another secret entirely", &id(), 0)), Err(Forged));
+        assert_eq!(
+            read(SECRET, &code(b"another secret entirely", &id(), 0)),
+            Err(Forged)
+        );
         // Bumping the substitution count in the payload breaks the MAC.
         let mut bytes = BASE32_NOPAD.decode(real.as_bytes()).unwrap();
         bytes[19] = 1;
@@ -322,9 +328,18 @@ mod tests {
         let fields = |r: Result<Presented, Vec<FieldError>>| -> Vec<String> {
             r.unwrap_err().into_iter().map(|e| e.field).collect()
         };
-        assert_eq!(fields(Presented::from_fields(None, None, None)), ["reference", "name"]);
-        assert_eq!(fields(Presented::from_fields(None, s("PL-1"), None)), ["name"]);
-        assert_eq!(fields(Presented::from_fields(s("A"), s("PL-1"), s("Ada"))), ["code"]);
+        assert_eq!(
+            fields(Presented::from_fields(None, None, None)),
+            ["reference", "name"]
+        );
+        assert_eq!(
+            fields(Presented::from_fields(None, s("PL-1"), None)),
+            ["name"]
+        );
+        assert_eq!(
+            fields(Presented::from_fields(s("A"), s("PL-1"), s("Ada"))),
+            ["code"]
+        );
     }
 
     #[test]
@@ -354,7 +369,10 @@ mod tests {
         ];
         let pick = |typed| by_name(&people, typed, |p| p.0, |p| p.1);
         assert_eq!(pick("ada lovelace").unwrap().1, DelegateStatus::Active);
-        assert_eq!(pick("mary somerville").unwrap().1, DelegateStatus::Cancelled);
+        assert_eq!(
+            pick("mary somerville").unwrap().1,
+            DelegateStatus::Cancelled
+        );
         assert!(pick("Charles Babbage").is_none());
     }
 

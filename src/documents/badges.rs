@@ -50,7 +50,10 @@ fn qr(marks: &mut Vec<Mark>, data: &str, x: f32, y: f32, side: f32) {
     let modules = code.width();
     let colours = code.to_colors();
     let unit = side / (modules + 2 * QUIET_MODULES) as f32;
-    let (x, y) = (x + unit * QUIET_MODULES as f32, y + unit * QUIET_MODULES as f32);
+    let (x, y) = (
+        x + unit * QUIET_MODULES as f32,
+        y + unit * QUIET_MODULES as f32,
+    );
     for row in 0..modules {
         let mut col = 0;
         while col < modules {
@@ -100,7 +103,10 @@ fn badge(marks: &mut Vec<Mark>, conference: &str, b: &Badge, (left, top): (f32, 
             text,
         })
     };
-    if let Some(line) = wrap(conference, 8.0, Weight::Regular, inner).into_iter().next() {
+    if let Some(line) = wrap(conference, 8.0, Weight::Regular, inner)
+        .into_iter()
+        .next()
+    {
         text(marks, y, 8.0, Weight::Regular, line);
     }
     let (size, lines) = name_lines(&b.name, inner);

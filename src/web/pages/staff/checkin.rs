@@ -82,7 +82,10 @@ fn page(
     }
 }
 
-async fn conference(state: &crate::state::AppState, id: uuid::Uuid) -> Result<Conference, PageError> {
+async fn conference(
+    state: &crate::state::AppState,
+    id: uuid::Uuid,
+) -> Result<Conference, PageError> {
     let id = ConferenceId::from(id);
     Ok(state
         .db(move |conn| crate::conferences::ops::get(conn, &id))
@@ -170,6 +173,12 @@ async fn check_in(
     // The form is left empty for the next person.
     respond(
         status,
-        &page(&session, &c, &Typed::default(), Problems::default(), Some(answer)),
+        &page(
+            &session,
+            &c,
+            &Typed::default(),
+            Problems::default(),
+            Some(answer),
+        ),
     )
 }

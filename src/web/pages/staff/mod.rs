@@ -10,8 +10,8 @@
 //! is refused (403) and a visitor who is not signed in is sent to sign in.
 
 mod accounts;
-pub mod checkin;
 pub mod audit;
+pub mod checkin;
 mod conferences;
 mod dashboard;
 pub mod downloads;
