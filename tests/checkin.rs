@@ -19,6 +19,7 @@ backend_tests!(
     concurrent_check_ins_of_one_delegate_record_one_arrival,
     the_attendance_list_shows_who_has_arrived,
     the_check_in_page_checks_delegates_in,
+    instances_agree_on_the_secret_and_a_configured_one_is_used,
 );
 
 /// The text of a PDF, laid out as printed.
@@ -600,4 +601,59 @@ async fn the_check_in_page_checks_delegates_in(b: Backend) {
     let pdf = desk.get(&badges).await;
     assert_eq!(pdf.status, 200);
     assert_eq!(pdf.headers["content-type"], "application/pdf");
+}
+
+async fn instances_agree_on_the_secret_and_a_configured_one_is_used(b: Backend) {
+    let d = desk(b.clone()).await;
+    d.register(&d.member, vec![delegate("Ada Lovelace", false)])
+        .await;
+    let code = page_one_codes(&d.badges("").await).remove(0);
+    // Another instance starting on the same database keeps the stored
+    // secret rather than making its own.
+    let mut settings = (*d.app.state.settings).clone();
+    settings.checkin_secret = None;
+    plenary::checkin::ops::ensure_secret(&d.app.state.pool, &settings, d.app.clock_now()).unwrap();
+    assert_eq!(page_one_codes(&d.badges("").await), [code.clone()]);
+    d.check_in(json!({"code": code})).await.expect(201);
+
+    // With a configured secret, codes are made and read with it.
+    let configured = TestApp::spawn_with(b, |s| {
+        s.checkin_secret = Some("a-configured-check-in-secret-of-40-chars!".into())
+    })
+    .await;
+    let staff = configured.staff().await;
+    let org = configured.organisation(&staff, "Cardiff", "Wales").await;
+    let member = configured.org_user(&org).await;
+    let c = configured.conference(&staff, json!({})).await;
+    let c = c["id"].as_str().unwrap();
+    configured
+        .post(
+            &format!("/api/v1/conferences/{c}/registrations"),
+            Some(&member),
+            &json!({"payment_method": "online", "delegates": [delegate("Ada Lovelace", false)]}),
+        )
+        .await
+        .expect(201);
+    let pdf = configured
+        .client
+        .get(format!(
+            "{}/api/v1/conferences/{c}/badges.pdf",
+            configured.base
+        ))
+        .bearer_auth(&staff)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let other_code = page_one_codes(&pdf).remove(0);
+    configured
+        .post(
+            &format!("/api/v1/conferences/{c}/check-ins"),
+            Some(&staff),
+            &json!({"code": other_code}),
+        )
+        .await
+        .expect(201);
 }
