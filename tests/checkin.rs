@@ -613,7 +613,7 @@ async fn instances_agree_on_the_secret_and_a_configured_one_is_used(b: Backend) 
     let mut settings = (*d.app.state.settings).clone();
     settings.checkin_secret = None;
     plenary::checkin::ops::ensure_secret(&d.app.state.pool, &settings, d.app.clock_now()).unwrap();
-    assert_eq!(page_one_codes(&d.badges("").await), [code.clone()]);
+    assert_eq!(page_one_codes(&d.badges("").await), vec![code.clone()]);
     d.check_in(json!({"code": code})).await.expect(201);
 
     // With a configured secret, codes are made and read with it.
