@@ -498,7 +498,7 @@ fn bulk_seed(url: &str, setup: &Setup, n: usize) {
             i % 10_000,
         ));
         delegates.push(format!(
-            "('{}', '{registration}', '{conference}', 0, '{} {}', 'd{i}@bulk.example', {dinner}, '{}', '{}', 9000, {}, {fee}, 'active', NULL, '{at}', '{at}')",
+            "('{}', '{registration}', '{conference}', 0, '{} {}', 'd{i}@bulk.example', 'd{i}@bulk.example', {dinner}, '{}', '{}', 9000, {}, {fee}, 'active', NULL, '{at}', '{at}')",
             uuid::Uuid::now_v7(),
             FIRST_NAMES[i % FIRST_NAMES.len()],
             SURNAMES[(i / FIRST_NAMES.len()) % SURNAMES.len()],
@@ -521,7 +521,7 @@ fn bulk_seed(url: &str, setup: &Setup, n: usize) {
     };
     conn.transaction(|c| {
         insert(c, "INSERT INTO registrations (id, conference_id, organisation_id, reference, payment_method, tier_code, currency, total_minor, amount_paid_minor, created_by, created_at, updated_at)", &registrations)?;
-        insert(c, "INSERT INTO delegates (id, registration_id, conference_id, position, name, email, dinner, dietary_requirements, access_requirements, pass_fee_minor, dinner_fee_minor, fee_minor, status, cancelled_at, created_at, updated_at)", &delegates)?;
+        insert(c, "INSERT INTO delegates (id, registration_id, conference_id, position, name, email, email_key, dinner, dietary_requirements, access_requirements, pass_fee_minor, dinner_fee_minor, fee_minor, status, cancelled_at, created_at, updated_at)", &delegates)?;
         insert(c, "INSERT INTO payments (id, registration_id, amount_minor, method, reference, recorded_by, created_at)", &payments)?;
         c.batch_execute(&format!(
             "UPDATE conferences SET places_taken = places_taken + {n}, dinners_taken = dinners_taken + {dinners} WHERE id = '{conference}'"
