@@ -8,6 +8,7 @@
 //!   cargo bench --bench load -- --backend both --seed 100000
 //! BENCH_POSTGRES_URL=postgres://plenary:plenary@127.0.0.1:5432/plenary \
 //!   cargo bench --bench load -- --backend both --bulk 100000 --scenario exports
+//! cargo bench --bench load -- --bulk 1000 --scenario badges   # 1,000 badges as one PDF
 //! ```
 //!
 //! `BENCH_SERVER_BIN=path` runs that server binary instead of this build's.
@@ -22,7 +23,8 @@
 //! user's portal home page and bookings list, in turn; exports restart the server on the seeded database, then time one CSV
 //! and one XLSX download of every delegate: the p50 column is that
 //! download's time, the peak RSS column the server's peak during that
-//! download alone, and for any scenario after it, the peak since).
+//! download alone, and for any scenario after it, the peak since; badges
+//! does the same for one badges PDF of every delegate).
 //!
 //! Two more scenarios run on their own:
 //!
@@ -496,7 +498,7 @@ fn bulk_seed(url: &str, setup: &Setup, n: usize) {
             i % 10_000,
         ));
         delegates.push(format!(
-            "('{}', '{registration}', '{conference}', 0, '{} {}', 'd{i}@bulk.example', {dinner}, '{}', '{}', 9000, {}, {fee}, 'active', NULL, '{at}', '{at}')",
+            "('{}', '{registration}', '{conference}', 0, '{} {}', 'd{i}@bulk.example', 'd{i}@bulk.example', {dinner}, '{}', '{}', 9000, {}, {fee}, 'active', NULL, '{at}', '{at}')",
             uuid::Uuid::now_v7(),
             FIRST_NAMES[i % FIRST_NAMES.len()],
             SURNAMES[(i / FIRST_NAMES.len()) % SURNAMES.len()],
@@ -519,7 +521,7 @@ fn bulk_seed(url: &str, setup: &Setup, n: usize) {
     };
     conn.transaction(|c| {
         insert(c, "INSERT INTO registrations (id, conference_id, organisation_id, reference, payment_method, tier_code, currency, total_minor, amount_paid_minor, created_by, created_at, updated_at)", &registrations)?;
-        insert(c, "INSERT INTO delegates (id, registration_id, conference_id, position, name, email, dinner, dietary_requirements, access_requirements, pass_fee_minor, dinner_fee_minor, fee_minor, status, cancelled_at, created_at, updated_at)", &delegates)?;
+        insert(c, "INSERT INTO delegates (id, registration_id, conference_id, position, name, email, email_key, dinner, dietary_requirements, access_requirements, pass_fee_minor, dinner_fee_minor, fee_minor, status, cancelled_at, created_at, updated_at)", &delegates)?;
         insert(c, "INSERT INTO payments (id, registration_id, amount_minor, method, reference, recorded_by, created_at)", &payments)?;
         c.batch_execute(&format!(
             "UPDATE conferences SET places_taken = places_taken + {n}, dinners_taken = dinners_taken + {dinners} WHERE id = '{conference}'"
@@ -1075,16 +1077,21 @@ async fn main() {
                 emails(&mut server, &setup, o.emails).await;
                 continue;
             }
-            if scenario == "exports" {
+            if scenario == "exports" || scenario == "badges" {
                 server.restart().await;
                 let (idle, _) = server.rss_kib();
                 println!(
                     "| {backend} | idle, restarted | 0 | {seeded} | 0 | 0 | - | - | - | {:.1} | - |",
                     idle as f64 / 1024.0
                 );
-                for format in ["csv", "xlsx"] {
+                let files: &[&str] = if scenario == "exports" {
+                    &["delegates.csv", "delegates.xlsx"]
+                } else {
+                    &["badges.pdf"]
+                };
+                for file in files {
                     let url = format!(
-                        "{}/api/v1/conferences/{}/delegates.{format}",
+                        "{}/api/v1/conferences/{}/{file}",
                         server.base, setup.conference
                     );
                     server.reset_peak();
@@ -1099,8 +1106,8 @@ async fn main() {
                     let body = res.bytes().await.unwrap_or_default();
                     let secs = t.elapsed().as_secs_f64();
                     let (rss, peak) = server.rss_kib();
-                    let rows = match format {
-                        "csv" => format!(
+                    let rows = match *file {
+                        "delegates.csv" => format!(
                             "{} rows, ",
                             body.iter()
                                 .filter(|&&b| b == b'\n')
@@ -1110,7 +1117,7 @@ async fn main() {
                         _ => String::new(),
                     };
                     println!(
-                        "| {backend} | export {format} ({rows}{:.1} MiB) | 1 | {seeded} | {} | {} | - | {:.0} | - | {:.1} | {:.1} |",
+                        "| {backend} | {scenario} {file} ({rows}{:.1} MiB) | 1 | {seeded} | {} | {} | - | {:.0} | - | {:.1} | {:.1} |",
                         body.len() as f64 / 1048576.0,
                         usize::from(ok),
                         usize::from(!ok),

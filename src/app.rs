@@ -75,6 +75,8 @@ impl Application {
             settings: Arc::new(settings),
             metrics: Arc::new(crate::metrics::Metrics::new()),
         };
+        crate::checkin::ops::ensure_secret(&state.pool, &state.settings, state.now())
+            .context("cannot store the check-in secret")?;
         let sender = Sender::new(
             state.pool.clone(),
             &state.settings,

@@ -18,6 +18,8 @@ const DEFAULTS: &str = include_str!("../config/default.toml");
 
 /// The shortest bearer token `/metrics` accepts being configured with.
 pub const MIN_METRICS_TOKEN_CHARS: usize = 16;
+/// The shortest check-in secret accepted from configuration.
+pub const MIN_CHECKIN_SECRET_CHARS: usize = 32;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -63,6 +65,11 @@ pub struct Settings {
     /// `/metrics` is not found.
     #[serde(default)]
     pub metrics_token: Option<String>,
+    /// The key of the badges' check-in codes (at least
+    /// [`MIN_CHECKIN_SECRET_CHARS`] characters). Unset, the
+    /// first server to start stores a random one in the database.
+    #[serde(default)]
+    pub checkin_secret: Option<String>,
     pub body_limit_bytes: usize,
     pub json_max_depth: usize,
     pub request_timeout_secs: u64,
@@ -233,6 +240,14 @@ impl Settings {
             {
                 return Err(ConfigError(format!(
                     "key `metrics_token`: must be at least {MIN_METRICS_TOKEN_CHARS} characters with no spaces (for example from `openssl rand -hex 32`)"
+                )));
+            }
+        }
+        if let Some(secret) = &self.checkin_secret {
+            let min = MIN_CHECKIN_SECRET_CHARS;
+            if secret.chars().count() < min || secret.contains(char::is_whitespace) {
+                return Err(ConfigError(format!(
+                    "key `checkin_secret`: must be at least {min} characters with no spaces (for example from `openssl rand -hex 32`)"
                 )));
             }
         }

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod api;
 pub mod app;
 pub mod audit;
+pub mod checkin;
 pub mod cli;
 pub mod clock;
 pub mod conferences;

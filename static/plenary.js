@@ -126,3 +126,63 @@
     count();
   });
 })();
+
+// Check-in: where the browser can read QR codes (BarcodeDetector), a
+// "Scan badge" button opens the camera, reads the badge and submits the
+// code form. Typing the code stays the way in everywhere else.
+(function () {
+  "use strict";
+  var form = document.getElementById("check-in-code");
+  var scanner = document.getElementById("scanner");
+  if (!form || !scanner || !("BarcodeDetector" in window) || !navigator.mediaDevices) {
+    return;
+  }
+  var input = document.getElementById("code");
+  var video = document.getElementById("scanner-video");
+  var status = document.getElementById("scanner-status");
+  var button = document.createElement("button");
+  button.type = "button";
+  button.className = "button button-secondary";
+  button.textContent = "Scan badge";
+  form.insertBefore(button, scanner);
+  var stream = null;
+  var stop = function () {
+    if (stream) {
+      stream.getTracks().forEach(function (t) { t.stop(); });
+      stream = null;
+    }
+    scanner.hidden = true;
+  };
+  button.addEventListener("click", function () {
+    var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } })
+      .then(function (s) {
+        stream = s;
+        video.srcObject = s;
+        scanner.hidden = false;
+        status.textContent = "Point the camera at the QR code on the badge.";
+        return video.play();
+      })
+      .then(function look() {
+        if (!stream) {
+          return;
+        }
+        detector.detect(video).then(function (codes) {
+          if (codes.length > 0) {
+            input.value = codes[0].rawValue;
+            status.textContent = "Badge read.";
+            stop();
+            form.submit();
+          } else {
+            window.requestAnimationFrame(look);
+          }
+        }, function () { window.requestAnimationFrame(look); });
+      })
+      .catch(function () {
+        stop();
+        status.textContent = "The camera is not available: type the code instead.";
+        scanner.hidden = false;
+        input.focus();
+      });
+  });
+})();

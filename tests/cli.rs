@@ -131,6 +131,18 @@ fn bad_configuration_names_the_key() {
     );
 
     let out = plenary(dir.path())
+        .env("PLENARY_CHECKIN_SECRET", "too-short-a-secret")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("checkin_secret") && !err.contains("too-short-a-secret"),
+        "{err}"
+    );
+
+    let out = plenary(dir.path())
         .env(
             "PLENARY_TRUSTED_PROXIES",
             "[\"10.0.0.0/8\", \"proxy.internal\"]",

@@ -5,7 +5,8 @@
 //! server refuses them). A staff member signs in, finds the registration by
 //! its reference, is refused an amount above the balance, records the
 //! cheque (outstanding drops to £0.00), accepts the party's motion,
-//! downloads the delegate list as CSV and reads it, grants an extension,
+//! downloads the delegate list as CSV and reads it, checks Ada in at the
+//! credentials desk by booking reference and name, grants an extension,
 //! retries a failed email once the mail server is back, and reads the
 //! audit log. axe-core checks every page (with JavaScript), and
 //! screenshots go to `target/screenshots/desk-…/`.
@@ -218,6 +219,24 @@ async fn desk(b: Backend, javascript: bool) {
     assert_eq!(rows[0]["organisation"], "Cardiff Co-operative Party");
     assert_eq!(rows[0]["payment_status"], "paid");
     assert_eq!(rows[0]["dietary_requirements"], "Vegetarian");
+
+    // The credentials desk: Ada arrives without her badge and is checked
+    // in by booking reference and name; the dashboard counts her.
+    j.go(&format!("/staff/conferences/{conference}")).await;
+    j.follow("Check-in").await;
+    j.fill(None, "Booking reference", &reference).await;
+    j.fill(None, "Name on the booking", "ada lovelace").await;
+    j.press("Check in by booking").await;
+    let page = j.text().await;
+    Journey::expect_contains(&page, "Arrived");
+    Journey::expect_contains(&page, "Ada Lovelace");
+    Journey::expect_contains(&page, "Cardiff Co-operative Party · Delegate · Dinner");
+    j.page("check-in").await;
+    j.fill(None, "Booking reference", &reference).await;
+    j.fill(None, "Name on the booking", "Ada Lovelace").await;
+    j.press("Check in by booking").await;
+    Journey::expect_contains(&j.text().await, "Already arrived");
+    j.page("check-in-again").await;
 
     // Grant the party a late motion.
     j.follow("Extensions").await;

@@ -472,6 +472,15 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
         case(M::GET, c("/delegates.xlsx"), None, [401, 403, 200]),
         case(M::GET, c("/summary"), None, [401, 403, 200]),
         case(M::GET, c("/dashboard"), None, [401, 403, 200]),
+        // The credentials desk.
+        case(M::GET, c("/badges.pdf"), None, [401, 403, 200]),
+        case(
+            M::POST,
+            c("/check-ins"),
+            Some(json!({"reference": reference, "name": "Secret Delegate"})),
+            [401, 403, 201],
+        ),
+        case(M::GET, c("/attendance.csv"), None, [401, 403, 200]),
         // Submissions.
         case(
             M::POST,
@@ -717,6 +726,7 @@ async fn the_role_is_checked_before_the_body_is_read(b: Backend) {
         (Method::POST, "/api/v1/users".to_owned()),
         (Method::POST, format!("/api/v1/registrations/{id}/payments")),
         (Method::POST, format!("/api/v1/conferences/{id}/extensions")),
+        (Method::POST, format!("/api/v1/conferences/{id}/check-ins")),
         (Method::POST, format!("/api/v1/submissions/{id}/review")),
     ];
     let bodies = [

@@ -74,7 +74,10 @@ fn parse_bool(p: &mut Problems, field: &str, value: Option<&str>) -> Option<bool
 }
 
 /// The filter a query string asks for, or a 422 naming each bad parameter.
-fn parse_filter(query_string: &str, regions: &[String]) -> Result<ExportFilter, ApiError> {
+pub(super) fn parse_filter(
+    query_string: &str,
+    regions: &[String],
+) -> Result<ExportFilter, ApiError> {
     let query = web::Query::<ExportQuery>::from_query(query_string)
         .map_err(|e| {
             let unknown = web::Query::<Vec<(String, String)>>::from_query(query_string)

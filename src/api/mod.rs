@@ -3,6 +3,7 @@
 //! renders the result; the rules live in the domains.
 
 pub mod auth;
+pub mod checkin;
 pub mod conferences;
 pub mod error;
 pub mod exports;
@@ -115,7 +116,8 @@ where
                 .configure(outbox::routes)
                 .configure(exports::routes)
                 .configure(programme::routes)
-                .configure(rooms::routes),
+                .configure(rooms::routes)
+                .configure(checkin::routes),
         )
 }
 

@@ -23,6 +23,8 @@ text_enum! {
         OverpaymentRecorded = "overpayment_recorded",
         /// Staff issued an invoice on request.
         InvoiceIssued = "invoice_issued",
+        /// The credentials desk checked a delegate in.
+        DelegateCheckedIn = "delegate_checked_in",
     }
 }
 

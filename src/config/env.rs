@@ -147,6 +147,7 @@ mod tests {
         // The keys with no default.
         expected.push("smtp_url");
         expected.push("metrics_token");
+        expected.push("checkin_secret");
         expected.sort_unstable();
         let mut keys = keys().to_vec();
         keys.sort_unstable();

@@ -149,6 +149,7 @@ diesel::table! {
         room_arrival -> Nullable<Date>,
         room_departure -> Nullable<Date>,
         room_fee_minor -> BigInt,
+        substitutions -> Integer,
     }
 }
 
@@ -299,6 +300,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    server_secrets (name) {
+        name -> Text,
+        secret -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    check_ins (delegate_id) {
+        delegate_id -> Text,
+        conference_id -> Text,
+        checked_in_at -> Timestamp,
+        checked_in_by -> Text,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(web_sessions -> users (user_id));
@@ -313,6 +331,7 @@ diesel::joinable!(submissions -> conferences (conference_id));
 diesel::joinable!(submissions -> delegates (delegate_id));
 diesel::joinable!(room_nights -> room_blocks (room_block_id));
 diesel::joinable!(delegates -> room_blocks (room_block_id));
+diesel::joinable!(check_ins -> delegates (delegate_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -336,4 +355,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     programme_items,
     room_blocks,
     room_nights,
+    server_secrets,
+    check_ins,
 );

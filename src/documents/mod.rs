@@ -1,10 +1,12 @@
-//! Printed documents as PDF: invoices, credit notes and receipts, A4, in
+//! Printed documents as PDF: invoices, credit notes, receipts and delegate
+//! badges, A4, in
 //! Liberation Sans (SIL Open Font License, `assets/fonts/`), embedded and
 //! subset so the text can be selected and searched. Each document is
 //! rendered from plain data fixed when it was issued ([`InvoiceDocument`],
 //! [`ReceiptDocument`]); rendering touches no database and is CPU work, so
 //! callers run it off the async workers.
 
+mod badges;
 mod pdf;
 
 use chrono::NaiveDate;
@@ -12,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::values::money::Money;
 
+pub use badges::{render_badges, BADGES_ACROSS, BADGES_DOWN, BADGE_HEIGHT_MM, BADGE_WIDTH_MM};
 pub use pdf::{render_invoice, render_receipt};
 
 /// The party issuing the documents (configuration).
@@ -98,6 +101,25 @@ pub struct ReceiptDocument {
     pub total: Money,
     pub amount_paid: Money,
     pub balance: Money,
+}
+
+/// One delegate's badge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Badge {
+    pub name: String,
+    pub organisation: String,
+    /// The pass as printed ("Delegate").
+    pub pass_kind: String,
+    pub dinner: bool,
+    /// The check-in code the QR code carries.
+    pub code: String,
+}
+
+/// A conference's badges, in print order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadgeSheet {
+    pub conference_name: String,
+    pub badges: Vec<Badge>,
 }
 
 /// A document to attach to an email, rendered when the email is sent.

@@ -56,6 +56,8 @@ pub struct Dashboard {
     pub deadlines_ahead: Vec<DeadlineAhead>,
     pub emails_pending: i64,
     pub emails_failed: i64,
+    /// Active delegates checked in at the credentials desk.
+    pub arrivals: i64,
 }
 
 /// Buckets registration instants into local days, with running totals.
@@ -173,6 +175,7 @@ pub fn dashboard(
         submissions,
         emails_pending: count(&["pending", "sending"]),
         emails_failed: count(&["failed"]),
+        arrivals: crate::checkin::ops::arrivals(conn, conference_id)?,
     })
 }
 

@@ -61,6 +61,8 @@ pub enum ListName {
     Motions,
     CacNominations,
     RoomingList,
+    Badges,
+    Attendance,
 }
 
 impl ListName {
@@ -80,6 +82,8 @@ impl ListName {
             ListName::Motions => "motions",
             ListName::CacNominations => "cac-nominations",
             ListName::RoomingList => "rooming-list",
+            ListName::Badges => "badges",
+            ListName::Attendance => "attendance",
         }
     }
 }

@@ -372,6 +372,7 @@ pub const REGISTER: &[Entry] = &[
         "the delegate's hotel room fee",
         Accounts,
     ),
+    not("delegates", "substitutions", STATE),
     // payments
     not("payments", "id", ID),
     not("payments", "registration_id", LINK),
@@ -565,6 +566,18 @@ pub const REGISTER: &[Entry] = &[
         "CAC candidates' names as printed (political activity)",
         UntilErasure,
     ),
+    // the credentials desk: arrivals, and the check-in codes' key
+    not("check_ins", "delegate_id", LINK),
+    not("check_ins", "conference_id", LINK),
+    not("check_ins", "checked_in_at", WHEN),
+    not("check_ins", "checked_in_by", LINK),
+    not("server_secrets", "name", ID),
+    not(
+        "server_secrets",
+        "secret",
+        "a server key (the check-in codes' MAC key), about no one",
+    ),
+    not("server_secrets", "created_at", WHEN),
     // jobs
     not("jobs", "name", ID),
     not("jobs", "lease_token", ID),

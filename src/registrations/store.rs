@@ -245,7 +245,8 @@ pub struct Occupant<'a> {
     pub duplicate_allowed: bool,
 }
 
-/// Puts a new person in an active delegate's place; 0 when cancelled.
+/// Puts a new person in an active delegate's place (counted, so the badge
+/// printed for the one before is refused at check-in); 0 when cancelled.
 pub fn substitute(
     conn: &mut DbConnection,
     delegate_id: &DelegateId,
@@ -266,6 +267,7 @@ pub fn substitute(
         d::access_requirements.eq(who.access_requirements),
         d::region.eq(who.region),
         d::duplicate_allowed.eq(who.duplicate_allowed),
+        d::substitutions.eq(d::substitutions + 1),
         d::updated_at.eq(now),
     ))
     .execute(conn)

@@ -34,6 +34,7 @@ pub fn action_label(a: AuditAction) -> &'static str {
         AuditAction::DuplicateAllowed => "Duplicate place allowed",
         AuditAction::OverpaymentRecorded => "Overpayment recorded",
         AuditAction::InvoiceIssued => "Invoice issued",
+        AuditAction::DelegateCheckedIn => "Delegate checked in",
     }
 }
 

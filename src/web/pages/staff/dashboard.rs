@@ -182,6 +182,7 @@ struct DashboardPage {
     deadlines: Vec<DeadlineLine>,
     emails_pending: i64,
     emails_failed: i64,
+    arrivals: i64,
 }
 
 async fn show(
@@ -316,6 +317,7 @@ async fn show(
         deadlines,
         emails_pending: d.emails_pending,
         emails_failed: d.emails_failed,
+        arrivals: d.arrivals,
     };
     render(&page)
 }

@@ -1,6 +1,7 @@
 //! `/staff/conferences/{id}/downloads`: the delegate list and the dinner
 //! list as CSV and Excel (with the API's filters: organisation, region,
-//! dinner, payment status), the motions and the CAC nominations as CSV.
+//! dinner, payment status), the motions and the CAC nominations as CSV,
+//! the badges as PDF (with the same filters) and the attendance list.
 //! The files are served here with the staff session, by the same export
 //! operations the API's bearer-token downloads call.
 
@@ -11,6 +12,8 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::pick;
+use crate::checkin::ops as checkin;
+use crate::documents;
 use crate::exports::ops::{self as exports, CsvFile, DelegateList};
 use crate::exports::store::ExportFilter;
 use crate::ids::{ConferenceId, OrganisationId};
@@ -43,6 +46,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/staff/conferences/{id}/cac-nominations.csv",
             web::get().to(cac_csv),
+        )
+        .route(
+            "/staff/conferences/{id}/badges.pdf",
+            web::get().to(badges_pdf),
+        )
+        .route(
+            "/staff/conferences/{id}/attendance.csv",
+            web::get().to(attendance_csv),
         );
 }
 
@@ -332,4 +343,51 @@ async fn cac_csv(
         .db(move |conn| exports::cac_nominations_csv(conn, &actor, &conference_id, now))
         .await?;
     Ok(csv_download(file))
+}
+
+/// Badges as PDF, with the page's filters (staff; role `credentials`).
+async fn badges_pdf(
+    req: HttpRequest,
+    StaffUser(session): StaffUser,
+    id: web::Path<uuid::Uuid>,
+    query: web::Query<FilterQuery>,
+) -> Result<HttpResponse, PageError> {
+    let state = session::state(&req)?;
+    let mut problems = Problems::default();
+    let filter = parse(&query, &state.settings.regions, &mut problems);
+    if let Some(p) = problems.0.first() {
+        return Err(PageError::Refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{}.", p.message),
+        ));
+    }
+    let actor = session.actor().clone();
+    let conference_id = ConferenceId::from(id.into_inner());
+    let (now, settings) = (state.now(), state.settings.clone());
+    let (sheet, file_name) = state
+        .db(move |conn| checkin::badges(conn, &actor, &settings, &conference_id, filter, now))
+        .await?;
+    let pdf = web::block(move || documents::render_badges(&sheet))
+        .await
+        .map_err(|e| PageError::from(crate::ops::Error::Internal(anyhow::anyhow!("{e}"))))?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header(attachment(&file_name))
+        .body(pdf))
+}
+
+/// The attendance list (staff; role `credentials`).
+async fn attendance_csv(
+    req: HttpRequest,
+    StaffUser(session): StaffUser,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, PageError> {
+    let state = session::state(&req)?;
+    let actor = session.actor().clone();
+    let conference_id = ConferenceId::from(id.into_inner());
+    let now = state.now();
+    let (bytes, file_name) = state
+        .db(move |conn| checkin::attendance_csv(conn, &actor, &conference_id, now))
+        .await?;
+    Ok(csv_download(CsvFile { bytes, file_name }))
 }

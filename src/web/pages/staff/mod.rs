@@ -3,14 +3,16 @@
 //! dashboard (`dashboard`), organisations with the CSV import
 //! (`organisations`), accounts (`accounts`), registrations and payments
 //! (`registrations`), hotel room blocks and rooming lists (`rooms`),
-//! extensions (`extensions`), submission review
-//! (`submissions`), downloads (`downloads`), the email outbox (`outbox`)
+//! extensions (`extensions`), submission review (`submissions`),
+//! downloads (`downloads`), the credentials desk's check-in page
+//! (`checkin`), the email outbox (`outbox`)
 //! and the audit log (`audit`). Every page takes a
 //! [`StaffUser`](crate::web::session::StaffUser): an organisation's user
 //! is refused (403) and a visitor who is not signed in is sent to sign in.
 
 mod accounts;
 pub mod audit;
+pub mod checkin;
 mod conferences;
 mod dashboard;
 pub mod downloads;
@@ -37,6 +39,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     submissions::routes(cfg);
     downloads::routes(cfg);
     rooms::routes(cfg);
+    checkin::routes(cfg);
     outbox::routes(cfg);
     audit::routes(cfg);
 }
