@@ -13,6 +13,7 @@ backend_tests!(
     registration_opens_at_local_midnight,
     a_removed_deadline_closes_its_kind,
     the_portal_offers_only_what_a_conference_takes,
+    conferences_made_before_the_upgrade_keep_everything,
 );
 
 /// The Local Government Conference of the seed: Manchester, Saturday 12
@@ -72,6 +73,10 @@ async fn fixture(b: Backend) -> Fixture {
 }
 
 impl Fixture {
+    fn path(&self) -> String {
+        format!("/api/v1/conferences/{}", self.conference)
+    }
+
     fn conf(&self, tail: &str) -> String {
         format!("/api/v1/conferences/{}/{tail}", self.conference)
     }
@@ -99,11 +104,7 @@ impl Fixture {
 
 async fn local_government_conference_needs_only_what_it_has(b: Backend) {
     let f = fixture(b).await;
-    let c = f
-        .app
-        .get(&f.conf("").trim_end_matches('/').to_owned(), None)
-        .await
-        .expect(200);
+    let c = f.app.get(&f.path(), None).await.expect(200);
     assert_eq!(c["deadlines"], json!({}));
     assert_eq!(c["cac"], Value::Null);
     assert_eq!(c["registration_opens"], "2016-09-01");
@@ -191,7 +192,7 @@ async fn registration_opens_at_local_midnight(b: Backend) {
     assert_eq!(quote["registration_open"], true);
 
     // The opening date moves, and goes, by a patch; never after the first day.
-    let path = f.conf("").trim_end_matches('/').to_owned();
+    let path = f.path();
     let bad = f
         .app
         .patch(
@@ -288,4 +289,75 @@ async fn the_portal_offers_only_what_a_conference_takes(b: Backend) {
     assert!(home.contains("Register delegates"), "{home}");
     assert!(!home.contains("Submit a motion"));
     assert!(!home.contains("Nominate for CAC"));
+}
+
+/// A conference stored before the upgrade (every deadline and the CAC
+/// election required then) keeps its dates, prices and election: the
+/// SQLite table rebuild neither loses nor cascades anything.
+async fn conferences_made_before_the_upgrade_keep_everything(b: Backend) {
+    use diesel::connection::SimpleConnection;
+    use diesel_migrations::MigrationHarness;
+
+    let id = uuid::Uuid::now_v7().to_string();
+    let legacy = format!(
+        "INSERT INTO conferences (id, slug, name, venue, timezone, starts_on, ends_on, currency, \
+         registration_deadline, motions_deadline, amendments_deadline, \
+         policy_submissions_deadline, cac_nominations_deadline, award_nominations_deadline, \
+         cac_vacancies, cac_excluded_regions, created_at, updated_at) VALUES ('{id}', \
+         'annual-2016', 'Annual Conference 2016', 'Cardiff', 'Europe/London', '2016-09-09', \
+         '2016-09-11', 'GBP', '2016-08-22', '2016-04-04', '2016-08-01', '2016-08-01', \
+         '2016-08-01', '2016-08-01', 2, '[\"West Midlands\"]', '2016-01-01 10:00:00', \
+         '2016-01-01 10:00:00'); \
+         INSERT INTO price_tiers (conference_id, position, code, name, until, pass_fee_minor, \
+         dinner_fee_minor) VALUES ('{id}', 0, 'early', 'Early bird', '2016-06-30', 9000, 4500), \
+         ('{id}', 1, 'standard', 'Standard', NULL, 11000, 4500);"
+    );
+    let app = TestApp::spawn_with(b, move |s| {
+        // The database as the previous version left it: every migration
+        // before this one, and a conference.
+        fn upgrade_to_before<
+            C: MigrationHarness<B> + SimpleConnection,
+            B: diesel::backend::Backend,
+        >(
+            c: &mut C,
+            migrations: fn() -> diesel_migrations::EmbeddedMigrations,
+            legacy: &str,
+        ) {
+            while !c.pending_migrations(migrations()).unwrap()[0]
+                .name()
+                .to_string()
+                .ends_with("110000_shapes")
+            {
+                c.run_next_migration(migrations()).unwrap();
+            }
+            c.batch_execute(legacy).unwrap();
+        }
+        match s.database_url.strip_prefix("sqlite://") {
+            Some(path) => upgrade_to_before(
+                &mut <diesel::SqliteConnection as diesel::Connection>::establish(path).unwrap(),
+                || plenary::db::SQLITE_MIGRATIONS,
+                &legacy,
+            ),
+            None => upgrade_to_before(
+                &mut <diesel::PgConnection as diesel::Connection>::establish(&s.database_url)
+                    .unwrap(),
+                || plenary::db::POSTGRES_MIGRATIONS,
+                &legacy,
+            ),
+        }
+    })
+    .await;
+    let c = app
+        .get(&format!("/api/v1/conferences/{id}"), None)
+        .await
+        .expect(200);
+    assert_eq!(c["deadlines"].as_object().unwrap().len(), 6);
+    assert_eq!(c["deadlines"]["motions"], "2016-04-04");
+    assert_eq!(c["registration_opens"], Value::Null);
+    assert_eq!(
+        c["cac"],
+        json!({"vacancies": 2, "excluded_regions": ["West Midlands"]})
+    );
+    assert_eq!(c["price_tiers"][0]["pass_fee"], "90.00");
+    assert_eq!(c["price_tiers"][1]["code"], "standard");
 }
