@@ -58,7 +58,10 @@ pub struct ConferenceView {
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     pub currency: String,
-    /// The six deadlines, each a local date (inclusive).
+    /// The first local date registration is accepted (null: from creation).
+    pub registration_opens: Option<NaiveDate>,
+    /// The deadlines the conference has, each a local date (inclusive); a
+    /// kind without one is not taken.
     #[schema(value_type = BTreeMap<String, NaiveDate>)]
     pub deadlines: BTreeMap<String, String>,
     pub price_tiers: Vec<PriceTierView>,
@@ -75,7 +78,8 @@ pub struct ConferenceView {
     pub motion_word_limit: Option<u32>,
     pub amendment_word_limit: Option<u32>,
     pub policy_word_limit: Option<u32>,
-    pub cac: CacView,
+    /// The CAC election (null: the conference holds none).
+    pub cac: Option<CacView>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -112,15 +116,16 @@ impl From<Conference> for ConferenceView {
             starts_on: s.starts_on,
             ends_on: s.ends_on,
             currency: s.currency,
+            registration_opens: s.registration_opens,
             capacity: s.capacity,
             dinner_capacity: s.dinner_capacity,
             motion_word_limit: s.motion_word_limit,
             amendment_word_limit: s.amendment_word_limit,
             policy_word_limit: s.policy_word_limit,
-            cac: CacView {
-                vacancies: s.cac_vacancies,
+            cac: s.cac_vacancies.map(|vacancies| CacView {
+                vacancies,
                 excluded_regions: s.cac_excluded_regions,
-            },
+            }),
             created_at: c.created_at.and_utc(),
             updated_at: c.updated_at.and_utc(),
         }
@@ -260,8 +265,8 @@ pub struct QuoteView {
     /// `capacity` and, with `dinner=true`, a seat left under
     /// `dinner_capacity`.
     pub registration_open: bool,
-    /// Why registration is closed, or null while it is open:
-    /// `deadline_passed` (the registration deadline has passed),
+    /// Why registration is closed, or null while it is open: `not_open`
+    /// (before `registration_opens`), `deadline_passed` (the registration deadline has passed),
     /// `places_full` (every place under `capacity` is taken) or
     /// `dinner_full` (asked with `dinner=true`: every seat under
     /// `dinner_capacity` is taken; a place without the dinner may remain).

@@ -72,6 +72,7 @@ impl ApiError {
                 Error::NotFound => "Not found",
                 Error::DeadlinePassed(_) => "Deadline passed",
                 Error::CapacityReached(_) => "Capacity reached",
+                Error::NotOpen(_) => "Not open",
                 Error::Conflict(_) => "Conflict",
                 Error::InProgress => "Request in progress",
                 Error::Validation(_) => "Validation failed",
@@ -139,6 +140,7 @@ impl ResponseError for ApiError {
                 Error::NotFound => StatusCode::NOT_FOUND,
                 Error::DeadlinePassed(_)
                 | Error::CapacityReached(_)
+                | Error::NotOpen(_)
                 | Error::Conflict(_)
                 | Error::InProgress => StatusCode::CONFLICT,
                 Error::Validation(_) | Error::WordLimit(_) | Error::NotEligible(_) => {

@@ -11,7 +11,7 @@ use super::extract::{Authed, IdempotencyHeader, Staff};
 use super::idempotency::answer;
 use super::pagination::{self, Page, PageQuery};
 use super::responses::{
-    BadRequest, Forbidden, NotFound, Unauthenticated, Unprocessable, UnsupportedMediaType,
+    BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable, UnsupportedMediaType,
 };
 use crate::audit::{self, AuditAction, AuditRow, ListFilter};
 use crate::deadlines::ops::{self as deadlines, ExtensionRow, GrantExtension};
@@ -70,7 +70,7 @@ impl From<ExtensionRow> for ExtensionView {
 
 /// Grant one organisation a later date for one deadline of a conference.
 /// A new grant for the same organisation and deadline replaces the old one.
-/// Audited.
+/// Audited. 409 `not_open` when the conference has no such deadline.
 #[utoipa::path(
     tag = "extensions",
     security(("bearer" = [])),
@@ -81,7 +81,7 @@ impl From<ExtensionRow> for ExtensionView {
     request_body = GrantExtensionBody,
     responses(
         (status = 201, body = ExtensionView),
-        BadRequest, Unauthenticated, Forbidden, NotFound, UnsupportedMediaType, Unprocessable,
+        BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, UnsupportedMediaType, Unprocessable,
     )
 )]
 #[post("/conferences/{id}/extensions")]

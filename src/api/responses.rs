@@ -38,7 +38,7 @@ problem_responses! {
     Forbidden = 403;
     /// 404 `not_found`.
     NotFound = 404;
-    /// 409 `conflict`, `deadline_passed`, `capacity_reached`.
+    /// 409 `conflict`, `deadline_passed`, `capacity_reached`, `not_open`.
     Conflict = 409;
     /// 415 `unsupported_media_type`: the body is not JSON in UTF-8.
     UnsupportedMediaType = 415;

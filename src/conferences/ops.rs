@@ -128,6 +128,8 @@ pub struct Quote {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ClosedReason {
+    /// Registration has not opened yet (`registration_opens`).
+    NotOpen,
     /// The registration deadline has passed.
     DeadlinePassed,
     /// Every delegate place under the conference's `capacity` is taken.
@@ -171,7 +173,13 @@ fn closed_reason(
     now: chrono::DateTime<chrono::Utc>,
     dinner: bool,
 ) -> Result<Option<ClosedReason>, Error> {
-    let deadline = c.spec.deadlines.get(DeadlineKey::Registration);
+    if deadlines::check_opening(now, c.spec.timezone, c.spec.registration_opens).is_err() {
+        return Ok(Some(ClosedReason::NotOpen));
+    }
+    let deadline = c
+        .spec
+        .closes(DeadlineKey::Registration)
+        .expect("registration always closes");
     if !deadlines::is_open(now, c.spec.timezone, deadline) {
         return Ok(Some(ClosedReason::DeadlinePassed));
     }

@@ -12,30 +12,34 @@ use crate::deadlines::rules::DeadlineKey;
 use crate::values::money::Money;
 use crate::values::{self, FieldError, Problems};
 
-/// The six deadlines of a conference.
+/// A conference's deadlines: a date for each thing it takes, or none when
+/// it does not take that thing (a conference without a `motions` deadline
+/// takes no motions). Without a `registration` deadline, registration
+/// closes at the end of the conference's first day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Deadlines([NaiveDate; 6]);
+pub struct Deadlines([Option<NaiveDate>; 6]);
 
 impl Deadlines {
-    pub fn new(dates: [NaiveDate; 6]) -> Self {
+    pub fn new(dates: [Option<NaiveDate>; 6]) -> Self {
         Self(dates)
     }
 
-    pub fn get(&self, key: DeadlineKey) -> NaiveDate {
+    pub fn get(&self, key: DeadlineKey) -> Option<NaiveDate> {
         self.0[DeadlineKey::ALL
             .iter()
             .position(|k| *k == key)
             .expect("every key is listed")]
     }
 
-    pub fn dates(&self) -> [NaiveDate; 6] {
+    pub fn dates(&self) -> [Option<NaiveDate>; 6] {
         self.0
     }
 
+    /// The deadlines the conference has, by key.
     pub fn to_map(&self) -> BTreeMap<String, String> {
         DeadlineKey::ALL
             .iter()
-            .map(|k| (k.as_str().to_owned(), self.get(*k).to_string()))
+            .filter_map(|k| Some((k.as_str().to_owned(), self.get(*k)?.to_string())))
             .collect()
     }
 }
@@ -50,6 +54,8 @@ pub struct ConferenceSpec {
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     pub currency: String,
+    /// The first local date registration is accepted (none: from creation).
+    pub registration_opens: Option<NaiveDate>,
     pub deadlines: Deadlines,
     pub prices: PriceTable,
     pub capacity: Option<u32>,
@@ -57,7 +63,8 @@ pub struct ConferenceSpec {
     pub motion_word_limit: Option<u32>,
     pub amendment_word_limit: Option<u32>,
     pub policy_word_limit: Option<u32>,
-    pub cac_vacancies: u32,
+    /// CAC places to elect; none when the conference holds no CAC election.
+    pub cac_vacancies: Option<u32>,
     pub cac_excluded_regions: Vec<String>,
 }
 
@@ -102,8 +109,16 @@ pub struct ConferenceInput {
     pub ends_on: String,
     #[schema(example = "GBP")]
     pub currency: String,
-    /// A date for each of: registration, motions, amendments,
-    /// policy_submissions, cac_nominations, award_nominations.
+    /// The first local date registration is accepted; absent or null: at once.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date, example = "2016-03-01")]
+    pub registration_opens: Option<String>,
+    /// A date for each thing the conference takes, any of: registration,
+    /// motions, amendments, policy_submissions, cac_nominations,
+    /// award_nominations. A kind without a deadline is not taken (409
+    /// `not_open`); without `registration`, registration closes at the end
+    /// of the first day.
+    #[serde(default)]
     pub deadlines: BTreeMap<String, String>,
     pub price_tiers: Vec<PriceTierInput>,
     #[serde(default)]
@@ -116,12 +131,15 @@ pub struct ConferenceInput {
     pub amendment_word_limit: Option<i64>,
     #[serde(default)]
     pub policy_word_limit: Option<i64>,
-    pub cac: CacInput,
+    /// The CAC election; absent or null when the conference holds none.
+    #[serde(default)]
+    pub cac: Option<CacInput>,
 }
 
 /// Body of `PATCH /conferences/{id}`: a JSON merge patch (RFC 7386) of
 /// the conference. A member left out is unchanged; `null` removes an
-/// optional value (a cap, a word limit) and is refused for a required one;
+/// optional value (a cap, a word limit, a deadline, the CAC election) and
+/// is refused for a required one;
 /// `deadlines` and `cac` merge member by member; `price_tiers` and
 /// `cac.excluded_regions` replace the whole list.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
@@ -177,6 +195,14 @@ pub struct ConferencePatch {
     )]
     #[schema(value_type = Option<String>)]
     pub currency: Option<Option<String>>,
+    /// `null` removes the opening date.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub registration_opens: Option<Option<String>>,
     /// Merged key by key: `{"cac_nominations": "2027-08-08"}` moves one
     /// deadline and leaves the others.
     #[serde(
@@ -325,21 +351,38 @@ impl ConferenceInput {
         }
         let currency = p.take("currency", values::currency(&self.currency));
 
-        let mut dates = Vec::with_capacity(6);
-        for key in DeadlineKey::ALL {
+        let mut dates = [None; 6];
+        for (slot, key) in dates.iter_mut().zip(DeadlineKey::ALL) {
             let field = format!("deadlines.{}", key.as_str());
-            match self.deadlines.get(key.as_str()) {
-                Some(v) => {
-                    if let Some(date) = p.take(&field, values::date(v)) {
-                        if let (Some(s), Some(e)) = (starts_on, ends_on) {
-                            if let Err(e) = latest_deadline(*key, s, e, date) {
-                                p.push(&field, e);
-                            }
+            if let Some(v) = self.deadlines.get(key.as_str()) {
+                if let Some(date) = p.take(&field, values::date(v)) {
+                    if let (Some(s), Some(e)) = (starts_on, ends_on) {
+                        if let Err(e) = latest_deadline(*key, s, e, date) {
+                            p.push(&field, e);
                         }
-                        dates.push(date);
                     }
+                    *slot = Some(date);
                 }
-                None => p.push(field, "is required"),
+            }
+        }
+        let registration_opens = match &self.registration_opens {
+            None => None,
+            Some(v) => p.take("registration_opens", values::date(v)),
+        };
+        if let (Some(opens), Some(s)) = (registration_opens, starts_on) {
+            if opens > s {
+                p.push(
+                    "registration_opens",
+                    format!("must be on or before the conference's first day ({s})"),
+                );
+            }
+        }
+        if let (Some(opens), Some(closes)) = (registration_opens, dates[0]) {
+            if opens > closes {
+                p.push(
+                    "registration_opens",
+                    format!("must be on or before the registration deadline ({closes})"),
+                );
             }
         }
         for key in self.deadlines.keys() {
@@ -391,23 +434,30 @@ impl ConferenceInput {
         let amendment_word_limit =
             count(&mut p, "amendment_word_limit", self.amendment_word_limit, 1);
         let policy_word_limit = count(&mut p, "policy_word_limit", self.policy_word_limit, 1);
-        let cac_vacancies = count(&mut p, "cac.vacancies", Some(self.cac.vacancies), 0);
+        let mut cac_vacancies = None;
         let mut excluded = Vec::new();
-        for (i, r) in self.cac.excluded_regions.iter().enumerate() {
-            if let Some(r) = p.take(
-                &format!("cac.excluded_regions[{i}]"),
-                values::Region::parse(r, regions),
-            ) {
-                if !excluded.contains(&r.as_str().to_owned()) {
-                    excluded.push(r.into_inner());
+        if let Some(cac) = &self.cac {
+            cac_vacancies = count(&mut p, "cac.vacancies", Some(cac.vacancies), 0);
+            for (i, r) in cac.excluded_regions.iter().enumerate() {
+                if let Some(r) = p.take(
+                    &format!("cac.excluded_regions[{i}]"),
+                    values::Region::parse(r, regions),
+                ) {
+                    if !excluded.contains(&r.as_str().to_owned()) {
+                        excluded.push(r.into_inner());
+                    }
                 }
             }
+        } else if self
+            .deadlines
+            .contains_key(DeadlineKey::CacNominations.as_str())
+        {
+            p.push("cac", "is required with a cac_nominations deadline");
         }
 
         if !p.is_empty() {
             return Err(p.0);
         }
-        let deadlines: [NaiveDate; 6] = dates.try_into().expect("six dates when no problems");
         Ok(ConferenceSpec {
             slug: slug.expect("checked"),
             name: name.expect("checked"),
@@ -416,14 +466,15 @@ impl ConferenceInput {
             starts_on: starts_on.expect("checked"),
             ends_on: ends_on.expect("checked"),
             currency: currency.expect("checked"),
-            deadlines: Deadlines(deadlines),
+            registration_opens,
+            deadlines: Deadlines(dates),
             prices: prices.expect("checked"),
             capacity,
             dinner_capacity,
             motion_word_limit,
             amendment_word_limit,
             policy_word_limit,
-            cac_vacancies: cac_vacancies.expect("checked"),
+            cac_vacancies,
             cac_excluded_regions: excluded,
         })
     }
@@ -450,6 +501,16 @@ pub fn latest_deadline(
 }
 
 impl ConferenceSpec {
+    /// The last local date something is taken: its deadline, and for
+    /// registration without one the conference's first day; none when the
+    /// conference does not take it.
+    pub fn closes(&self, key: DeadlineKey) -> Option<NaiveDate> {
+        match (key, self.deadlines.get(key)) {
+            (DeadlineKey::Registration, None) => Some(self.starts_on),
+            (_, date) => date,
+        }
+    }
+
     /// The spec as an input body, so a patch can be applied and re-parsed.
     pub fn to_input(&self) -> ConferenceInput {
         ConferenceInput {
@@ -460,6 +521,7 @@ impl ConferenceSpec {
             starts_on: self.starts_on.to_string(),
             ends_on: self.ends_on.to_string(),
             currency: self.currency.clone(),
+            registration_opens: self.registration_opens.map(|d| d.to_string()),
             deadlines: self.deadlines.to_map(),
             price_tiers: self
                 .prices
@@ -478,10 +540,10 @@ impl ConferenceSpec {
             motion_word_limit: self.motion_word_limit.map(i64::from),
             amendment_word_limit: self.amendment_word_limit.map(i64::from),
             policy_word_limit: self.policy_word_limit.map(i64::from),
-            cac: CacInput {
-                vacancies: i64::from(self.cac_vacancies),
+            cac: self.cac_vacancies.map(|v| CacInput {
+                vacancies: i64::from(v),
                 excluded_regions: self.cac_excluded_regions.clone(),
-            },
+            }),
         }
     }
 
@@ -517,6 +579,7 @@ impl ConferenceSpec {
             price_tiers
         );
         optional!(
+            registration_opens,
             capacity,
             dinner_capacity,
             motion_word_limit,
@@ -525,7 +588,7 @@ impl ConferenceSpec {
         );
         match patch.deadlines {
             None => {}
-            Some(None) => p.push("deadlines", "is required and cannot be removed"),
+            Some(None) => i.deadlines.clear(),
             Some(Some(changes)) => {
                 for (key, date) in changes {
                     match date {
@@ -537,15 +600,24 @@ impl ConferenceSpec {
         }
         match patch.cac {
             None => {}
-            Some(None) => p.push("cac", "is required and cannot be removed"),
+            Some(None) => i.cac = None,
             Some(Some(cac)) => {
-                match cac.vacancies {
-                    None => {}
-                    Some(None) => p.push("cac.vacancies", "is required and cannot be removed"),
-                    Some(Some(v)) => i.cac.vacancies = v,
-                }
-                if let Some(regions) = cac.excluded_regions {
-                    i.cac.excluded_regions = regions.unwrap_or_default();
+                let vacancies = match cac.vacancies {
+                    None => i.cac.as_ref().map(|c| c.vacancies),
+                    Some(v) => v,
+                };
+                match vacancies {
+                    None => p.push("cac.vacancies", "is required"),
+                    Some(vacancies) => {
+                        let excluded_regions = match cac.excluded_regions {
+                            None => i.cac.take().map(|c| c.excluded_regions).unwrap_or_default(),
+                            Some(regions) => regions.unwrap_or_default(),
+                        };
+                        i.cac = Some(CacInput {
+                            vacancies,
+                            excluded_regions,
+                        });
+                    }
                 }
             }
         }
@@ -602,7 +674,10 @@ pub mod tests {
     fn reference_conference_parses() {
         let spec = cardiff_input().parse(&regions(), today()).unwrap();
         assert_eq!(
-            spec.deadlines.get(DeadlineKey::Motions).to_string(),
+            spec.deadlines
+                .get(DeadlineKey::Motions)
+                .unwrap()
+                .to_string(),
             "2016-04-04"
         );
         assert_eq!(spec.prices.tiers().len(), 2);
@@ -616,9 +691,13 @@ pub mod tests {
         i.timezone = "Mars/Olympus".into();
         i.ends_on = "2016-09-01".into();
         i.currency = "XXQ".into();
-        i.deadlines.remove("motions");
+        i.deadlines.insert("motions".into(), "4 April".into());
         i.price_tiers[0].pass_fee = "-1".into();
-        i.cac.excluded_regions.push("Atlantis".into());
+        i.cac
+            .as_mut()
+            .unwrap()
+            .excluded_regions
+            .push("Atlantis".into());
         let errors = i.parse(&regions(), today()).unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
@@ -663,7 +742,11 @@ pub mod tests {
             )
             .unwrap();
         assert_eq!(
-            moved.deadlines.get(DeadlineKey::CacNominations).to_string(),
+            moved
+                .deadlines
+                .get(DeadlineKey::CacNominations)
+                .unwrap()
+                .to_string(),
             "2016-08-08"
         );
         assert_eq!(
@@ -678,7 +761,7 @@ pub mod tests {
                 today(),
             )
             .unwrap();
-        assert_eq!(cac.cac_vacancies, 2);
+        assert_eq!(cac.cac_vacancies, Some(2));
         assert!(cac.cac_excluded_regions.is_empty());
         // Arrays replace whole.
         let tiers = spec
@@ -696,7 +779,7 @@ pub mod tests {
             .patched(
                 patch(serde_json::json!({
                     "name": null, "timezone": null, "currency": null, "price_tiers": null,
-                    "deadlines": {"motions": null}, "cac": {"vacancies": null}
+                    "cac": {"vacancies": null}
                 })),
                 &regions(),
                 today(),
@@ -712,14 +795,51 @@ pub mod tests {
                 "cac.vacancies"
             ]
         );
+        // A deadline and the CAC election are optional: null removes them.
         let removed = spec
             .patched(
-                patch(serde_json::json!({"deadlines": {"motions": null}})),
+                patch(serde_json::json!({"deadlines": {"motions": null, "cac_nominations": null}, "cac": null})),
                 &regions(),
                 today(),
             )
+            .unwrap();
+        assert_eq!(removed.deadlines.get(DeadlineKey::Motions), None);
+        assert_eq!(removed.cac_vacancies, None);
+        // CAC nominations need an election to nominate for.
+        let orphan = spec
+            .patched(patch(serde_json::json!({"cac": null})), &regions(), today())
             .unwrap_err();
-        assert_eq!(fields(&removed), ["deadlines.motions"]);
+        assert_eq!(fields(&orphan), ["cac"]);
+    }
+
+    /// The Local Government Conference: one day, with nothing but what it has.
+    #[test]
+    fn a_conference_needs_only_what_it_has() {
+        let minimal: ConferenceInput = serde_json::from_value(serde_json::json!({
+            "slug": "local-government-2016",
+            "name": "Local Government Conference 2016",
+            "venue": "Manchester",
+            "timezone": "Europe/London",
+            "starts_on": "2016-11-12",
+            "ends_on": "2016-11-12",
+            "currency": "GBP",
+            "registration_opens": "2016-09-01",
+            "price_tiers": [{"code": "standard", "name": "Standard", "until": null, "pass_fee": "30.00", "dinner_fee": "0.00"}]
+        }))
+        .unwrap();
+        let spec = minimal.parse(&regions(), today()).unwrap();
+        assert_eq!(spec.deadlines.to_map(), BTreeMap::new());
+        assert_eq!(spec.closes(DeadlineKey::Registration), Some(spec.starts_on));
+        assert_eq!(spec.closes(DeadlineKey::Motions), None);
+        assert_eq!(spec.cac_vacancies, None);
+        assert_eq!(spec.to_input().parse(&regions(), today()).unwrap(), spec);
+
+        let mut late = cardiff_input();
+        late.registration_opens = Some("2016-08-23".into());
+        assert_eq!(
+            fields(&late.parse(&regions(), today()).unwrap_err()),
+            ["registration_opens"]
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::json;
 
-use super::rules::{self, DeadlineKey, DeadlineOutcome};
+use super::rules::{self, DeadlineKey, DeadlineOutcome, NotOpen};
 use super::store;
 pub use super::store::ExtensionRow;
 use crate::audit::{self, AuditAction, Subject};
@@ -39,12 +39,15 @@ pub fn enforce(
     if attempt.late_override && !ctx.actor.is_staff() {
         return Err(Error::Forbidden("Only staff may act after a deadline."));
     }
+    let Some(deadline) = conference.spec.closes(attempt.key) else {
+        return Err(NotOpen::NotTaken(attempt.key).into());
+    };
     let extension = store::extension(conn, &conference.id, organisation_id, attempt.key)?;
     let outcome = rules::check(
         ctx.now,
         conference.spec.timezone,
         attempt.key,
-        conference.spec.deadlines.get(attempt.key),
+        deadline,
         extension,
         attempt.late_override,
     )?;
@@ -87,7 +90,9 @@ impl Command for GrantExtension {
             return Err(Error::validation("organisation_id", "no such organisation"));
         }
         let spec = &conference.spec;
-        let own = spec.deadlines.get(self.deadline);
+        let Some(own) = spec.closes(self.deadline) else {
+            return Err(NotOpen::NotTaken(self.deadline).into());
+        };
         if self.until <= own {
             return Err(Error::validation(
                 "until",

@@ -26,13 +26,15 @@ pub const MAX_CONFERENCES: i64 = 100;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeadlineState {
     pub key: DeadlineKey,
-    /// The conference's own date.
+    /// The conference's own date (for registration without a deadline, its
+    /// first day).
     pub date: NaiveDate,
     /// The organisation's extension, if it has one.
     pub extended_until: Option<NaiveDate>,
     /// The date that applies to the organisation (the later of the two).
     pub effective: NaiveDate,
-    /// Whether the organisation may still act on it now.
+    /// Whether the organisation may act on it now (registration: opened
+    /// and not yet closed).
     pub open: bool,
     /// Whole days from today (conference-local) to the effective date: 0 on
     /// the day itself, negative once passed.
@@ -47,7 +49,8 @@ pub struct Outlook {
     pub today: NaiveDate,
     /// The price tier in force today.
     pub tier: PriceTier,
-    /// Every deadline, in the order of [`DeadlineKey::ALL`].
+    /// Every deadline the conference has, in the order of
+    /// [`DeadlineKey::ALL`] (registration always).
     pub deadlines: Vec<DeadlineState>,
     /// Places left under the cap (`None`: no cap).
     pub places_left: Option<u32>,
@@ -58,15 +61,19 @@ pub struct Outlook {
 }
 
 impl Outlook {
-    pub fn deadline(&self, key: DeadlineKey) -> &DeadlineState {
-        self.deadlines
-            .iter()
-            .find(|d| d.key == key)
-            .expect("every key is listed")
+    /// The deadline, when the conference takes this kind at all.
+    pub fn deadline(&self, key: DeadlineKey) -> Option<&DeadlineState> {
+        self.deadlines.iter().find(|d| d.key == key)
+    }
+
+    /// The registration deadline (every conference takes registrations).
+    pub fn registration(&self) -> &DeadlineState {
+        self.deadline(DeadlineKey::Registration)
+            .expect("registration is always listed")
     }
 
     pub fn is_open(&self, key: DeadlineKey) -> bool {
-        self.deadline(key).open
+        self.deadline(key).is_some_and(|d| d.open)
     }
 
     /// Whether the conference has ended (conference-local).
@@ -88,23 +95,25 @@ fn outlook(
         Some(org) => store::extensions_of(conn, &conference.id, org)?,
         None => Vec::new(),
     };
+    let opened = rules::check_opening(now, tz, spec.registration_opens).is_ok();
     let deadlines = DeadlineKey::ALL
         .iter()
-        .map(|&key| {
-            let date = spec.deadlines.get(key);
+        .filter_map(|&key| {
+            let date = spec.closes(key)?;
             let extended_until = extensions
                 .iter()
                 .find(|(k, _)| *k == key)
                 .map(|(_, until)| *until);
             let effective = extended_until.map_or(date, |e| e.max(date));
-            DeadlineState {
+            let opened = opened || key != DeadlineKey::Registration;
+            Some(DeadlineState {
                 key,
                 date,
                 extended_until,
                 effective,
-                open: rules::check(now, tz, key, date, extended_until, false).is_ok(),
+                open: opened && rules::check(now, tz, key, date, extended_until, false).is_ok(),
                 days_left: (effective - today).num_days(),
-            }
+            })
         })
         .collect();
     let (places, dinners) = capacity::taken(conn, &conference.id)?;

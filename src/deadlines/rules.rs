@@ -55,6 +55,35 @@ pub struct SubstitutionClosed {
     pub starts_on: NaiveDate,
 }
 
+/// Why something is not open at all (as opposed to closed by a deadline).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NotOpen {
+    #[error("registration opens on {0}")]
+    NotYet(NaiveDate),
+    #[error("this conference takes no {}", taken_thing(*.0))]
+    NotTaken(DeadlineKey),
+}
+
+/// What a conference takes under a deadline, in words.
+pub fn taken_thing(key: DeadlineKey) -> &'static str {
+    match key {
+        DeadlineKey::Registration => "registrations",
+        DeadlineKey::Motions => "motions",
+        DeadlineKey::Amendments => "amendments",
+        DeadlineKey::PolicySubmissions => "policy submissions",
+        DeadlineKey::CacNominations => "CAC nominations",
+        DeadlineKey::AwardNominations => "award nominations",
+    }
+}
+
+/// Refuses registration before the conference's opening date (local).
+pub fn check_opening(now: DateTime<Utc>, tz: Tz, opens: Option<NaiveDate>) -> Result<(), NotOpen> {
+    match opens {
+        Some(opens) if local_date(now, tz) < opens => Err(NotOpen::NotYet(opens)),
+        _ => Ok(()),
+    }
+}
+
 /// How a deadline was met.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeadlineOutcome {
@@ -134,6 +163,28 @@ mod tests {
             London,
             deadline
         ));
+    }
+
+    #[test]
+    fn registration_opens_at_local_midnight() {
+        let opens = Some(d(2016, 3, 1));
+        // 00:00 GMT on 1 March; a microsecond earlier is still 29 February.
+        assert_eq!(
+            check_opening(london(2016, 2, 29, 23, 59, 59, 999_999), London, opens),
+            Err(NotOpen::NotYet(d(2016, 3, 1)))
+        );
+        assert_eq!(
+            check_opening(london(2016, 3, 1, 0, 0, 0, 0), London, opens),
+            Ok(())
+        );
+        assert_eq!(
+            check_opening(london(2016, 1, 1, 0, 0, 0, 0), London, None),
+            Ok(())
+        );
+        assert_eq!(
+            NotOpen::NotTaken(DeadlineKey::Motions).to_string(),
+            "this conference takes no motions"
+        );
     }
 
     #[test]

@@ -84,7 +84,7 @@ pub fn days(instants: impl IntoIterator<Item = DateTime<Utc>>, tz: chrono_tz::Tz
 pub fn ahead(conference: &Conference, today: NaiveDate) -> Vec<DeadlineAhead> {
     let mut out: Vec<DeadlineAhead> = DeadlineKey::ALL
         .iter()
-        .map(|key| (*key, conference.spec.deadlines.get(*key)))
+        .filter_map(|key| Some((*key, conference.spec.deadlines.get(*key)?)))
         .filter(|(_, date)| *date >= today)
         .map(|(key, date)| DeadlineAhead {
             key,

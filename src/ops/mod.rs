@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::config::Settings;
 use crate::db::DbConnection;
-use crate::deadlines::rules::DeadlinePassed;
+use crate::deadlines::rules::{DeadlinePassed, NotOpen};
 use crate::ids::{OrganisationId, UserId};
 use crate::submissions::words::WordLimitExceeded;
 use crate::values::FieldError;
@@ -99,6 +99,9 @@ pub enum Error {
     DeadlinePassed(String),
     #[error("{0}")]
     CapacityReached(String),
+    /// Registration before it opens, or a kind the conference does not take.
+    #[error("{0}")]
+    NotOpen(String),
     #[error("{0}")]
     Conflict(String),
     #[error("request is still being processed")]
@@ -128,6 +131,7 @@ impl Error {
             Error::NotFound => "not_found",
             Error::DeadlinePassed(_) => "deadline_passed",
             Error::CapacityReached(_) => "capacity_reached",
+            Error::NotOpen(_) => "not_open",
             Error::Conflict(_) | Error::InProgress => "conflict",
             Error::Validation(_) => "validation_failed",
             Error::WordLimit(_) => "word_limit_exceeded",
@@ -156,6 +160,12 @@ impl From<diesel::r2d2::PoolError> for Error {
 impl From<Vec<FieldError>> for Error {
     fn from(e: Vec<FieldError>) -> Self {
         Error::Validation(e)
+    }
+}
+
+impl From<NotOpen> for Error {
+    fn from(e: NotOpen) -> Self {
+        Error::NotOpen(e.to_string())
     }
 }
 

@@ -239,6 +239,7 @@ pub const REGISTER: &[Entry] = &[
     not("conferences", "starts_on", CONFERENCE),
     not("conferences", "ends_on", CONFERENCE),
     not("conferences", "currency", CONFERENCE),
+    not("conferences", "registration_opens", CONFERENCE),
     not("conferences", "registration_deadline", CONFERENCE),
     not("conferences", "motions_deadline", CONFERENCE),
     not("conferences", "amendments_deadline", CONFERENCE),

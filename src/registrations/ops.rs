@@ -94,6 +94,11 @@ impl Command for Register {
         // Read, not locked: the caps are enforced by `capacity::reserve` at the end.
         let conference = conferences::ops::get(conn, &self.conference_id)?;
         let organisation = organisations::ops::named(conn, &self.organisation_id)?;
+        deadlines::check_opening(
+            ctx.now,
+            conference.spec.timezone,
+            conference.spec.registration_opens,
+        )?;
         enforce(
             conn,
             ctx,

@@ -572,7 +572,7 @@ pub fn cac_election(
         })
         .collect();
     Ok(CacElection {
-        vacancies: conference.spec.cac_vacancies,
+        vacancies: conference.spec.cac_vacancies.unwrap_or(0),
         excluded_regions: conference.spec.cac_excluded_regions,
         candidates,
         next_cursor,

@@ -225,6 +225,8 @@ struct RegisterPage {
     next_number: usize,
     open: bool,
     closes: String,
+    /// The opening date in words, while registration is not yet open.
+    opens: Option<String>,
 }
 
 /// What the form is for: the conference as the organisation sees it, the
@@ -408,7 +410,13 @@ fn page(
         key: key.to_owned(),
         next_number: typed.len() + 1,
         open: o.is_open(DeadlineKey::Registration),
-        closes: format::date(o.deadline(DeadlineKey::Registration).effective),
+        closes: format::date(o.registration().effective),
+        opens: o
+            .conference
+            .spec
+            .registration_opens
+            .filter(|d| o.today < *d)
+            .map(format::date),
     }
 }
 

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::{render, render_refused, run_form, see_other, Choice, Choices, Chrome, Input};
 use crate::deadlines::outlook::{self, Outlook};
+use crate::deadlines::rules::{DeadlineKey, NotOpen};
 use crate::ids::{ConferenceId, DelegateId, SubmissionId};
 use crate::ops::{Actor, Error};
 use crate::registrations::ops as registrations;
@@ -320,7 +321,7 @@ fn form_page(
         button: form.button(),
         slug: form.slug(),
         open: o.is_open(kind.deadline()),
-        closes: format::date(o.deadline(kind.deadline()).effective),
+        closes: closes(o, kind.deadline()),
         title: matches!(form, Form::Motion | Form::Policy)
             .then(|| Input::new("title", "Title", typed.get("title"), &problems)),
         radios: form == Form::Award,
@@ -359,6 +360,22 @@ async fn load_outlook(
         .await?)
 }
 
+/// Refuses the form of a kind the conference does not take.
+fn taken(o: &Outlook, form: Form) -> Result<(), PageError> {
+    let key = form.kind().deadline();
+    match o.deadline(key) {
+        Some(_) => Ok(()),
+        None => Err(Error::from(NotOpen::NotTaken(key)).into()),
+    }
+}
+
+/// The effective closing date of a kind, in words (empty when not taken).
+fn closes(o: &Outlook, key: DeadlineKey) -> String {
+    o.deadline(key)
+        .map(|d| format::date(d.effective))
+        .unwrap_or_default()
+}
+
 async fn new_form(
     req: HttpRequest,
     user: OrgUser,
@@ -368,6 +385,7 @@ async fn new_form(
     let form = Form::from_slug(&slug).ok_or(PageError::NotFound)?;
     let state = session::state(&req)?;
     let o = load_outlook(&state, user.actor(), id.into()).await?;
+    taken(&o, form)?;
     let offered = choices(&state, user.actor(), form, &o.conference.id).await?;
     let typed = Fields::default();
     render(&form_page(
@@ -495,6 +513,7 @@ async fn submit(
     let state = session::state(&req)?;
     let (user, fields) = (post.who, post.form);
     let o = load_outlook(&state, user.actor(), id.into()).await?;
+    taken(&o, form)?;
     let key = match fields.get(IDEMPOTENCY_FIELD) {
         "" => new_idempotency_key(),
         k => k.to_owned(),
@@ -777,7 +796,7 @@ async fn withdraw_form(
     render(&WithdrawPage {
         chrome: Chrome::signed_in(&format!("Withdraw {}", s.reference), &user.session),
         problems: Problems::default(),
-        closes: format::date(o.deadline(row.kind.deadline()).effective),
+        closes: closes(&o, row.kind.deadline()),
         s,
         key: new_idempotency_key(),
     })
@@ -810,7 +829,7 @@ async fn withdraw(
             render_refused(&WithdrawPage {
                 chrome: Chrome::signed_in(&format!("Withdraw {}", s.reference), &user.session),
                 problems,
-                closes: format::date(o.deadline(row.kind.deadline()).effective),
+                closes: closes(&o, row.kind.deadline()),
                 s,
                 key: new_idempotency_key(),
             })

@@ -56,7 +56,7 @@ struct Typed {
 }
 
 const TIER_PARTS: [&str; 5] = ["code", "name", "until", "pass_fee", "dinner_fee"];
-const TEXTS: [&str; 7] = [
+const TEXTS: [&str; 8] = [
     "slug",
     "name",
     "venue",
@@ -64,6 +64,7 @@ const TEXTS: [&str; 7] = [
     "starts_on",
     "ends_on",
     "currency",
+    "registration_opens",
 ];
 const COUNTS: [&str; 6] = [
     "capacity",
@@ -85,7 +86,6 @@ impl Typed {
         let mut fields = BTreeMap::new();
         fields.insert("timezone".into(), "Europe/London".into());
         fields.insert("currency".into(), "GBP".into());
-        fields.insert("cac-vacancies".into(), "0".into());
         Self {
             fields,
             tiers: vec![Default::default()],
@@ -106,6 +106,10 @@ impl Typed {
         ] {
             fields.insert(k.to_owned(), v.clone());
         }
+        fields.insert(
+            "registration_opens".into(),
+            input.registration_opens.clone().unwrap_or_default(),
+        );
         for (k, v) in &input.deadlines {
             fields.insert(format!("deadlines-{k}"), v.clone());
         }
@@ -115,7 +119,7 @@ impl Typed {
             ("motion_word_limit", input.motion_word_limit),
             ("amendment_word_limit", input.amendment_word_limit),
             ("policy_word_limit", input.policy_word_limit),
-            ("cac-vacancies", Some(input.cac.vacancies)),
+            ("cac-vacancies", input.cac.as_ref().map(|c| c.vacancies)),
         ] {
             fields.insert(k.to_owned(), v.map(|n| n.to_string()).unwrap_or_default());
         }
@@ -134,7 +138,11 @@ impl Typed {
                     ]
                 })
                 .collect(),
-            excluded: input.cac.excluded_regions.clone(),
+            excluded: input
+                .cac
+                .as_ref()
+                .map(|c| c.excluded_regions.clone())
+                .unwrap_or_default(),
         }
     }
 
@@ -199,9 +207,22 @@ impl Typed {
         let amendment_word_limit = count("amendment_word_limit", "amendment_word_limit");
         let policy_word_limit = count("policy_word_limit", "policy_word_limit");
         let vacancies = count("cac-vacancies", "cac.vacancies");
-        if vacancies.is_none() && self.get("cac-vacancies").is_empty() {
-            problems.push(FieldError::new("cac.vacancies", "is required"));
-        }
+        // No vacancies and no excluded regions: no CAC election.
+        let cac = if self.get("cac-vacancies").is_empty() {
+            if !self.excluded.is_empty() {
+                problems.push(FieldError::new(
+                    "cac.vacancies",
+                    "is required with excluded regions",
+                ));
+            }
+            None
+        } else {
+            Some(CacInput {
+                vacancies: vacancies.unwrap_or(0),
+                excluded_regions: self.excluded.clone(),
+            })
+        };
+        let opens = self.get("registration_opens");
         let input = ConferenceInput {
             slug: self.get("slug").to_owned(),
             name: self.get("name").to_owned(),
@@ -210,9 +231,11 @@ impl Typed {
             starts_on: self.get("starts_on").to_owned(),
             ends_on: self.get("ends_on").to_owned(),
             currency: self.get("currency").to_owned(),
+            registration_opens: (!opens.is_empty()).then(|| opens.to_owned()),
             deadlines: DeadlineKey::ALL
                 .iter()
                 .map(|k| (k.as_str().to_owned(), self.get(&deadline_id(*k)).to_owned()))
+                .filter(|(_, v)| !v.is_empty())
                 .collect(),
             price_tiers: self
                 .tiers
@@ -231,10 +254,7 @@ impl Typed {
             motion_word_limit,
             amendment_word_limit,
             policy_word_limit,
-            cac: CacInput {
-                vacancies: vacancies.unwrap_or(0),
-                excluded_regions: self.excluded.clone(),
-            },
+            cac,
         };
         (input, problems)
     }
@@ -281,6 +301,7 @@ fn label(field: &str) -> String {
         "starts_on" => "The first day",
         "ends_on" => "The last day",
         "currency" => "The currency",
+        "registration_opens" => "The registration opening date",
         "price_tiers" => "The price tiers",
         "capacity" => "The number of places",
         "dinner_capacity" => "The number of dinner seats",
@@ -395,12 +416,24 @@ fn form_page(
             .hint(date_hint())
             .width("width-10"),
         i("ends_on", "Last day").hint(date_hint()).width("width-10"),
+        i("registration_opens", "Registration opens")
+            .hint("Leave blank to open registration at once")
+            .width("width-10"),
     ];
     let deadlines = DeadlineKey::ALL
         .iter()
         .map(|k| {
+            let hint = match k {
+                DeadlineKey::Registration => {
+                    "Leave blank to close at the end of the first day".to_owned()
+                }
+                other => format!(
+                    "Leave blank if the conference takes no {}",
+                    crate::deadlines::rules::taken_thing(*other)
+                ),
+            };
             i(&deadline_id(*k), format::deadline(*k))
-                .hint(date_hint())
+                .hint(&hint)
                 .width("width-10")
         })
         .collect();
@@ -444,7 +477,9 @@ fn form_page(
             .hint("Leave blank for no limit")
             .width("width-5"),
     ];
-    let vacancies = i("cac-vacancies", "CAC vacancies").width("width-5");
+    let vacancies = i("cac-vacancies", "CAC vacancies")
+        .hint("Leave blank if the conference holds no CAC election")
+        .width("width-5");
     FormPage {
         chrome: Chrome::signed_in(
             &if problems.is_empty() {
@@ -635,11 +670,16 @@ async fn update(
         starts_on: Some(Some(input.starts_on)),
         ends_on: Some(Some(input.ends_on)),
         currency: Some(Some(input.currency)),
+        registration_opens: Some(input.registration_opens),
         deadlines: Some(Some(
-            input
-                .deadlines
-                .into_iter()
-                .map(|(k, v)| (k, Some(v)))
+            DeadlineKey::ALL
+                .iter()
+                .map(|k| {
+                    (
+                        k.as_str().to_owned(),
+                        input.deadlines.get(k.as_str()).cloned(),
+                    )
+                })
                 .collect(),
         )),
         price_tiers: Some(Some(input.price_tiers)),
@@ -648,9 +688,9 @@ async fn update(
         motion_word_limit: Some(input.motion_word_limit),
         amendment_word_limit: Some(input.amendment_word_limit),
         policy_word_limit: Some(input.policy_word_limit),
-        cac: Some(Some(crate::conferences::spec::CacPatch {
-            vacancies: Some(Some(input.cac.vacancies)),
-            excluded_regions: Some(Some(input.cac.excluded_regions)),
+        cac: Some(input.cac.map(|cac| crate::conferences::spec::CacPatch {
+            vacancies: Some(Some(cac.vacancies)),
+            excluded_regions: Some(Some(cac.excluded_regions)),
         })),
     };
     let result = run_form(&state, session.actor(), post.form.idempotency_key(), || {

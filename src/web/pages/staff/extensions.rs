@@ -93,7 +93,11 @@ async fn load(
                     .map(|e| Granted {
                         organisation: names.get(&e.organisation_id).cloned().unwrap_or_default(),
                         deadline: format::deadline(e.deadline),
-                        was: format::date(c.spec.deadlines.get(e.deadline)),
+                        was: c
+                            .spec
+                            .closes(e.deadline)
+                            .map(format::date)
+                            .unwrap_or_default(),
                         until: format::date(e.until),
                         granted: format::instant(e.created_at.and_utc(), c.spec.timezone),
                         by: people.name(&e.granted_by),
@@ -130,16 +134,16 @@ fn page(
     };
     let mut deadlines = vec![Choice::new("", "Choose a deadline", &t.deadline)];
     deadlines.extend(l.conference.iter().flat_map(|c| {
-        DeadlineKey::ALL.iter().map(|k| {
-            Choice::new(
+        DeadlineKey::ALL.iter().filter_map(|k| {
+            Some(Choice::new(
                 k.as_str(),
                 &format!(
                     "{} (closes {})",
                     format::deadline(*k),
-                    format::date(c.spec.deadlines.get(*k))
+                    format::date(c.spec.closes(*k)?)
                 ),
                 &t.deadline,
-            )
+            ))
         })
     }));
     ExtensionsPage {

@@ -15,7 +15,7 @@ use super::audit::{entry, Entry};
 use super::pick;
 use crate::audit::{self, ListFilter as AuditFilter};
 use crate::deadlines::outlook::{self, Outlook};
-use crate::deadlines::rules::{substitution_deadline, DeadlineKey};
+use crate::deadlines::rules::substitution_deadline;
 use crate::ids::{DelegateId, OrganisationId, RegistrationId};
 use crate::ops::{Actor, Error};
 use crate::organisations::{self, OrganisationRow};
@@ -326,7 +326,7 @@ async fn load(state: &AppState, actor: &Actor, id: RegistrationId) -> Result<Loa
 
 /// What the page says when cancelling now would be a late override.
 fn cancel_late(o: &Outlook) -> Option<String> {
-    let d = o.deadline(DeadlineKey::Registration);
+    let d = o.registration();
     (!d.open).then(|| {
         format!(
             "The registration deadline for this organisation was {}{}. Cancelling a place now is a late override: you can still do it, and it is recorded in the audit log with your name.",
