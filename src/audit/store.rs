@@ -23,6 +23,8 @@ text_enum! {
         OverpaymentRecorded = "overpayment_recorded",
         /// Staff issued an invoice on request.
         InvoiceIssued = "invoice_issued",
+        /// An administrator changed a staff account's roles.
+        RolesChanged = "roles_changed",
     }
 }
 

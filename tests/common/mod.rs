@@ -332,8 +332,22 @@ impl TestApp {
         }
     }
 
-    /// Creates an account straight in the database.
+    /// Creates an account straight in the database (staff as `admin`).
     pub async fn create_user(&self, email: &str, role: &str, organisation_id: Option<&str>) {
+        self.create_user_with_roles(email, role, organisation_id, &[])
+            .await
+    }
+
+    /// Creates an account straight in the database; staff hold
+    /// `staff_roles` (`admin` when empty).
+    pub async fn create_user_with_roles(
+        &self,
+        email: &str,
+        role: &str,
+        organisation_id: Option<&str>,
+        staff_roles: &[&str],
+    ) {
+        let staff_roles: Vec<String> = staff_roles.iter().map(|r| (*r).to_owned()).collect();
         let (email, role, org) = (
             email.to_owned(),
             role.to_owned(),
@@ -345,12 +359,21 @@ impl TestApp {
                 let email = plenary::values::EmailAddress::parse(&email).unwrap();
                 let role = plenary::accounts::UserRole::parse(&role).unwrap();
                 let org = org.map(|o| plenary::ids::OrganisationId::parse(&o).unwrap());
+                let roles = (role == plenary::accounts::UserRole::Staff).then(|| {
+                    plenary::ops::role::StaffRoles::new(
+                        staff_roles
+                            .iter()
+                            .map(|r| plenary::ops::role::StaffRole::parse(r).unwrap()),
+                    )
+                    .unwrap_or_else(plenary::ops::role::StaffRoles::admin)
+                });
                 plenary::accounts::ops::create(
                     conn,
                     &email,
                     "Test User",
                     role,
                     org,
+                    roles,
                     Some(PASSWORD),
                     now,
                 )

@@ -14,6 +14,7 @@ use super::pick;
 use crate::exports::ops::{self as exports, CsvFile, DelegateList};
 use crate::exports::store::ExportFilter;
 use crate::ids::{ConferenceId, OrganisationId};
+use crate::ops::role;
 use crate::registrations::rules::PaymentStatus;
 use crate::state::AppState;
 use crate::values::Region;
@@ -145,7 +146,7 @@ struct DownloadsPage {
 
 async fn page(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::ConferenceOrCredentials>,
     id: web::Path<uuid::Uuid>,
     query: web::Query<FilterQuery>,
 ) -> Result<HttpResponse, PageError> {
@@ -256,7 +257,7 @@ async fn list_for(
 
 async fn delegates_csv(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::ConferenceOrCredentials>,
     id: web::Path<uuid::Uuid>,
     query: web::Query<FilterQuery>,
 ) -> Result<HttpResponse, PageError> {
@@ -281,7 +282,7 @@ async fn delegates_csv(
 
 async fn delegates_xlsx(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::ConferenceOrCredentials>,
     id: web::Path<uuid::Uuid>,
     query: web::Query<FilterQuery>,
 ) -> Result<HttpResponse, PageError> {
@@ -306,7 +307,7 @@ fn csv_download(file: CsvFile) -> HttpResponse {
 
 async fn motions_csv(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::Conference>,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
@@ -321,7 +322,7 @@ async fn motions_csv(
 
 async fn cac_csv(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::Conference>,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
