@@ -408,6 +408,14 @@ impl TestApp {
         self.login(&email).await
     }
 
+    /// A new staff account holding these roles, and its token.
+    pub async fn staff_with_roles(&self, roles: &[&str]) -> String {
+        let email = format!("staff-{}@party.example", uuid::Uuid::new_v4().simple());
+        self.create_user_with_roles(&email, "staff", None, roles)
+            .await;
+        self.login(&email).await
+    }
+
     /// Creates an organisation (as staff) and returns its id.
     pub async fn organisation(&self, staff: &str, name: &str, region: &str) -> String {
         let body = self
