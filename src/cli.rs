@@ -5,7 +5,7 @@ use std::sync::Arc;
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 
-use crate::accounts::ops::{self as accounts, AccountError};
+use crate::accounts::ops::{self as accounts, AccountError, AccountKind};
 use crate::accounts::UserRole;
 use crate::app::Application;
 use crate::clock::SystemClock;
@@ -173,9 +173,7 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 &mut conn,
                 &email,
                 &name,
-                UserRole::Staff,
-                None,
-                Some(roles.clone()),
+                AccountKind::Staff(roles.clone()),
                 Some(&password),
                 now,
             ) {

@@ -44,6 +44,14 @@ impl From<AccountError> for Error {
     }
 }
 
+/// What an account is: staff with their roles, or a user of one
+/// organisation.
+#[derive(Debug, Clone)]
+pub enum AccountKind {
+    Staff(StaffRoles),
+    Organisation(OrganisationId),
+}
+
 /// Hashes the password (argon2id) and stores the account. The password must
 /// already satisfy [`security::check_password_policy`]; an account created
 /// without one cannot sign in until it is invited and sets its own.
@@ -51,12 +59,14 @@ pub fn create(
     conn: &mut DbConnection,
     email: &EmailAddress,
     name: &str,
-    role: UserRole,
-    organisation_id: Option<OrganisationId>,
-    staff_roles: Option<StaffRoles>,
+    kind: AccountKind,
     password: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<UserRow, AccountError> {
+    let (role, organisation_id, staff_roles) = match kind {
+        AccountKind::Staff(roles) => (UserRole::Staff, None, Some(roles)),
+        AccountKind::Organisation(org) => (UserRole::Organisation, Some(org), None),
+    };
     let password_hash = match password {
         Some(p) => security::hash_password(p).map_err(|e| AccountError::Hash(e.to_string()))?,
         None => String::new(),
@@ -139,10 +149,24 @@ impl Command for CreateUser {
         if let Some(org) = &self.organisation_id {
             organisations::ops::named(conn, org)?;
         }
-        let staff_roles = match (self.role, self.roles) {
-            (UserRole::Staff, roles) => Some(roles.unwrap_or_else(StaffRoles::admin)),
-            (UserRole::Organisation, None) => None,
-            (UserRole::Organisation, Some(_)) => {
+        let kind = match (self.role, self.organisation_id, self.roles) {
+            (UserRole::Staff, None, roles) => {
+                AccountKind::Staff(roles.unwrap_or_else(StaffRoles::admin))
+            }
+            (UserRole::Organisation, Some(org), None) => AccountKind::Organisation(org),
+            (UserRole::Staff, Some(_), _) => {
+                return Err(Error::validation(
+                    "organisation_id",
+                    "must be absent for staff",
+                ))
+            }
+            (UserRole::Organisation, None, _) => {
+                return Err(Error::validation(
+                    "organisation_id",
+                    "is required for organisation users",
+                ))
+            }
+            (UserRole::Organisation, Some(_), Some(_)) => {
                 return Err(Error::validation("roles", "only staff accounts have roles"))
             }
         };
@@ -150,9 +174,7 @@ impl Command for CreateUser {
             conn,
             &self.email,
             &self.name,
-            self.role,
-            self.organisation_id,
-            staff_roles,
+            kind,
             self.password.as_deref(),
             ctx.now.naive_utc(),
         )?;

@@ -357,23 +357,28 @@ impl TestApp {
         self.state
             .db(move |conn| {
                 let email = plenary::values::EmailAddress::parse(&email).unwrap();
-                let role = plenary::accounts::UserRole::parse(&role).unwrap();
-                let org = org.map(|o| plenary::ids::OrganisationId::parse(&o).unwrap());
-                let roles = (role == plenary::accounts::UserRole::Staff).then(|| {
-                    plenary::ops::role::StaffRoles::new(
-                        staff_roles
-                            .iter()
-                            .map(|r| plenary::ops::role::StaffRole::parse(r).unwrap()),
-                    )
-                    .unwrap_or_else(plenary::ops::role::StaffRoles::admin)
-                });
+                let kind = match plenary::accounts::UserRole::parse(&role).unwrap() {
+                    plenary::accounts::UserRole::Staff => {
+                        plenary::accounts::ops::AccountKind::Staff(
+                            plenary::ops::role::StaffRoles::new(
+                                staff_roles
+                                    .iter()
+                                    .map(|r| plenary::ops::role::StaffRole::parse(r).unwrap()),
+                            )
+                            .unwrap_or_else(plenary::ops::role::StaffRoles::admin),
+                        )
+                    }
+                    plenary::accounts::UserRole::Organisation => {
+                        plenary::accounts::ops::AccountKind::Organisation(
+                            plenary::ids::OrganisationId::parse(&org.unwrap()).unwrap(),
+                        )
+                    }
+                };
                 plenary::accounts::ops::create(
                     conn,
                     &email,
                     "Test User",
-                    role,
-                    org,
-                    roles,
+                    kind,
                     Some(PASSWORD),
                     now,
                 )
