@@ -5,12 +5,13 @@ use std::sync::Arc;
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 
-use crate::accounts::ops::{self as accounts, AccountError};
+use crate::accounts::ops::{self as accounts, AccountError, AccountKind};
 use crate::accounts::UserRole;
 use crate::app::Application;
 use crate::clock::SystemClock;
 use crate::config::{LogFormat, Settings};
 use crate::db::{self, backup};
+use crate::ops::role::{StaffRole, StaffRoles};
 use crate::security;
 use crate::values::EmailAddress;
 
@@ -53,6 +54,11 @@ pub enum Command {
         password: String,
         #[arg(long, default_value = "Staff")]
         name: String,
+        /// A role the account holds: admin, conference, finance,
+        /// credentials or data_protection. Repeat it for several; admin
+        /// when none is given.
+        #[arg(long = "role", value_name = "ROLE", value_parser = staff_role)]
+        roles: Vec<StaffRole>,
     },
     /// Set up something to try the organisation portal with: next year's
     /// Annual Conference (the 2016 rules, a year ahead), the Cardiff
@@ -153,7 +159,9 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             email,
             password,
             name,
+            roles,
         } => {
+            let roles = StaffRoles::new(roles).unwrap_or_else(StaffRoles::admin);
             let email = EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("--email {e}"))?;
             if let Err(e) = security::check_password_policy(&password) {
                 bail!("--password {e}");
@@ -165,13 +173,12 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 &mut conn,
                 &email,
                 &name,
-                UserRole::Staff,
-                None,
+                AccountKind::Staff(roles.clone()),
                 Some(&password),
                 now,
             ) {
                 Ok(user) => {
-                    println!("created staff account {}", user.id);
+                    println!("created staff account {} ({roles})", user.id);
                     Ok(())
                 }
                 Err(AccountError::EmailTaken) => {
@@ -229,7 +236,6 @@ fn demo_conference(year: i32) -> serde_json::Value {
 fn demo(settings: Settings, staff: &str, password: &str) -> anyhow::Result<()> {
     use crate::conferences::ops::CreateConference;
     use crate::conferences::spec::ConferenceInput;
-    use crate::ops::{Actor, Role};
     use crate::organisations::ops::CreateOrganisation;
     use crate::organisations::rules::NewOrganisation;
     use crate::organisations::OrganisationKind;
@@ -254,12 +260,12 @@ fn demo(settings: Settings, staff: &str, password: &str) -> anyhow::Result<()> {
         let user = state
             .db(move |conn| Ok(crate::accounts::store::by_email(conn, &email)?))
             .await?
-            .filter(|u| u.role == UserRole::Staff)
-            .with_context(|| format!("no staff account {staff}: create one with create-staff"))?;
-        let actor = Actor {
-            user_id: user.id,
-            role: Role::Staff,
-        };
+            .and_then(crate::accounts::ops::actor_of)
+            .filter(|a| a.permits(StaffRole::Conference))
+            .with_context(|| {
+                format!("no staff account {staff} with the conference role: create one with create-staff")
+            })?;
+        let actor = user;
         let today = state.now().date_naive();
         let year = today.format("%Y").to_string().parse::<i32>()? + 1;
         let input: ConferenceInput = serde_json::from_value(demo_conference(year))?;
@@ -292,6 +298,7 @@ fn demo(settings: Settings, staff: &str, password: &str) -> anyhow::Result<()> {
                     name: "Cardiff secretary".into(),
                     role: UserRole::Organisation,
                     organisation_id: Some(organisation.id),
+                    roles: None,
                     password: Some(password.to_owned()),
                 },
             )
@@ -354,4 +361,9 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         tracing::info!("plenary stopped");
         Ok(())
     })
+}
+
+/// A `--role` value.
+fn staff_role(s: &str) -> Result<StaffRole, String> {
+    StaffRole::parse(s).ok_or_else(|| format!("must be one of: {}", StaffRole::choices()))
 }

@@ -1,6 +1,7 @@
 //! The layout's promises, checked: no module (source file) imports another
 //! that imports it back, however indirectly; the JSON API holds no queries;
-//! rules are pure; and every stored enum is sent as it is stored.
+//! rules are pure; every stored enum is sent as it is stored; and every
+//! staff page names the staff roles it admits.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -167,6 +168,7 @@ fn every_stored_enum_is_sent_as_it_is_stored() {
     use plenary::submissions::rules as s;
     texts_match(plenary::accounts::UserRole::ALL);
     texts_match(plenary::audit::AuditAction::ALL);
+    texts_match(plenary::ops::role::StaffRole::ALL);
     texts_match(plenary::deadlines::rules::DeadlineKey::ALL);
     texts_match(plenary::organisations::OrganisationKind::ALL);
     texts_match(r::PaymentMethod::ALL);
@@ -177,4 +179,28 @@ fn every_stored_enum_is_sent_as_it_is_stored() {
     texts_match(s::SubmissionStatus::ALL);
     texts_match(s::NomineeKind::ALL);
     texts_match(s::Timeliness::ALL);
+}
+
+/// The staff extractors (`Staff<R>`, `Caller<R>`, `StaffUser<R>`,
+/// `Uploaded<R>`) cannot be named without the roles they admit; a staff
+/// page must not fall back on the bare session (`SignedIn`), which admits
+/// any staff member whatever their roles.
+#[test]
+fn every_staff_page_names_its_roles() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web/pages/staff");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let source = production_source(&path);
+        let words: Vec<&str> = source.split_whitespace().collect();
+        for pair in words.windows(2) {
+            assert!(
+                !(pair[0].ends_with(':')
+                    && (pair[1].starts_with("SignedIn,") || pair[1].starts_with("SignedIn)"))),
+                "{} takes the bare session ({} {}): name the roles with StaffUser<role::…>",
+                path.display(),
+                pair[0],
+                pair[1]
+            );
+        }
+    }
 }

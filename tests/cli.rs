@@ -39,9 +39,60 @@ fn migrate_and_create_staff() {
         String::from_utf8_lossy(&out.stderr)
     );
 
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(admin)"));
+
     let out = create("Chair@Party.Example", "a long enough password");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+}
+
+#[test]
+fn create_staff_takes_roles() {
+    let dir = tempfile::tempdir().unwrap();
+    let create = |email: &str, roles: &[&str]| {
+        let mut c = plenary(dir.path());
+        c.args([
+            "create-staff",
+            "--email",
+            email,
+            "--password",
+            "a long enough password",
+        ]);
+        for r in roles {
+            c.args(["--role", r]);
+        }
+        c.output().unwrap()
+    };
+    let out = create(
+        "desk@party.example",
+        &["credentials", "finance", "credentials"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("(finance,credentials)"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    let out = create("root@party.example", &["root"]);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("admin, conference, finance, credentials, data_protection"),
+        "{said}"
+    );
+
+    // The demonstration data needs someone who may set up a conference.
+    let out = plenary(dir.path())
+        .args(["demo", "--staff", "desk@party.example"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("with the conference role"));
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! The isolation matrix: every endpoint tried as anonymous, as a user of
-//! another organisation, and as staff, against resources that belong to one
-//! organisation. Refusals must be the contract's status and code, lists must
-//! not leak the owner's data, and a refused request must change nothing.
+//! another organisation, and as staff of each role, against resources that
+//! belong to one organisation. Refusals must be the contract's status and
+//! code, lists must not leak the owner's data, and a refused request must
+//! change nothing. [`ROLES`] names the staff roles each documented route
+//! admits; a route missing from it fails the test.
 
 mod common;
 
@@ -13,6 +15,156 @@ backend_tests!(
     every_endpoint_as_anonymous_other_organisation_and_staff,
     the_role_is_checked_before_the_body_is_read,
 );
+
+/// The staff roles other than `admin` (which may do everything).
+const STAFF_ROLES: [&str; 4] = ["conference", "finance", "credentials", "data_protection"];
+
+/// Admitted without any role (public, or any signed-in account alike).
+const ANYONE: Option<&[&str]> = None;
+/// Administrators only.
+const ADMIN: Option<&[&str]> = Some(&[]);
+const CONFERENCE: Option<&[&str]> = Some(&["conference"]);
+const FINANCE: Option<&[&str]> = Some(&["finance"]);
+const CONFERENCE_OR_FINANCE: Option<&[&str]> = Some(&["conference", "finance"]);
+const CONFERENCE_OR_CREDENTIALS: Option<&[&str]> = Some(&["conference", "credentials"]);
+/// Every staff role (and organisation users).
+const ANY_STAFF: Option<&[&str]> = Some(&STAFF_ROLES);
+
+/// Every documented route and the staff roles it admits besides `admin`
+/// (docs/security.md, "Staff roles"): any other staff member gets 403.
+const ROLES: &[(&str, &str, Option<&[&str]>)] = &[
+    ("get", "/healthz", ANYONE),
+    ("get", "/readyz", ANYONE),
+    ("get", "/api/v1/openapi.json", ANYONE),
+    ("post", "/api/v1/auth/login", ANYONE),
+    ("post", "/api/v1/auth/logout", ANY_STAFF),
+    ("post", "/api/v1/auth/password-reset", ANYONE),
+    ("post", "/api/v1/auth/password-reset/{token}", ANYONE),
+    ("post", "/api/v1/users", ADMIN),
+    ("get", "/api/v1/users", ADMIN),
+    ("post", "/api/v1/users/{id}/invitation", ADMIN),
+    ("post", "/api/v1/users/{id}/disable", ADMIN),
+    ("post", "/api/v1/users/{id}/enable", ADMIN),
+    ("put", "/api/v1/users/{id}/roles", ADMIN),
+    ("get", "/api/v1/audit", ADMIN),
+    ("get", "/api/v1/outbox", ADMIN),
+    ("post", "/api/v1/outbox/{id}/retry", ADMIN),
+    ("post", "/api/v1/organisations", CONFERENCE),
+    ("get", "/api/v1/organisations", CONFERENCE_OR_FINANCE),
+    ("get", "/api/v1/organisations/{id}", CONFERENCE_OR_FINANCE),
+    ("patch", "/api/v1/organisations/{id}", CONFERENCE),
+    ("post", "/api/v1/organisations/{id}/deactivate", CONFERENCE),
+    ("post", "/api/v1/organisations/{id}/reactivate", CONFERENCE),
+    ("post", "/api/v1/organisations/import", CONFERENCE),
+    ("get", "/api/v1/conferences", ANYONE),
+    ("get", "/api/v1/conferences/{id}", ANYONE),
+    ("get", "/api/v1/conferences/{id}/quote", ANYONE),
+    ("post", "/api/v1/conferences", CONFERENCE),
+    ("patch", "/api/v1/conferences/{id}", CONFERENCE),
+    ("post", "/api/v1/conferences/{id}/extensions", CONFERENCE),
+    ("get", "/api/v1/conferences/{id}/extensions", CONFERENCE),
+    ("post", "/api/v1/conferences/{id}/registrations", CONFERENCE),
+    (
+        "get",
+        "/api/v1/conferences/{id}/registrations",
+        CONFERENCE_OR_FINANCE,
+    ),
+    ("get", "/api/v1/registrations/{id}", CONFERENCE_OR_FINANCE),
+    ("post", "/api/v1/registrations/{id}/payments", FINANCE),
+    (
+        "get",
+        "/api/v1/registrations/{id}/invoices",
+        CONFERENCE_OR_FINANCE,
+    ),
+    ("post", "/api/v1/registrations/{id}/invoices", FINANCE),
+    ("get", "/api/v1/invoices/{id}.pdf", CONFERENCE_OR_FINANCE),
+    ("post", "/api/v1/delegates/{id}/substitution", CONFERENCE),
+    ("post", "/api/v1/delegates/{id}/cancellation", CONFERENCE),
+    (
+        "get",
+        "/api/v1/conferences/{id}/delegates.csv",
+        CONFERENCE_OR_CREDENTIALS,
+    ),
+    (
+        "get",
+        "/api/v1/conferences/{id}/delegates.xlsx",
+        CONFERENCE_OR_CREDENTIALS,
+    ),
+    (
+        "get",
+        "/api/v1/conferences/{id}/summary",
+        CONFERENCE_OR_FINANCE,
+    ),
+    (
+        "get",
+        "/api/v1/conferences/{id}/dashboard",
+        CONFERENCE_OR_FINANCE,
+    ),
+    ("get", "/api/v1/conferences/{id}/motions.csv", CONFERENCE),
+    (
+        "get",
+        "/api/v1/conferences/{id}/cac-nominations.csv",
+        CONFERENCE,
+    ),
+    ("post", "/api/v1/conferences/{id}/motions", CONFERENCE),
+    ("get", "/api/v1/conferences/{id}/motions", CONFERENCE),
+    ("post", "/api/v1/motions/{id}/amendments", CONFERENCE),
+    ("get", "/api/v1/motions/{id}/amendments", CONFERENCE),
+    (
+        "post",
+        "/api/v1/conferences/{id}/policy-submissions",
+        CONFERENCE,
+    ),
+    (
+        "get",
+        "/api/v1/conferences/{id}/policy-submissions",
+        CONFERENCE,
+    ),
+    (
+        "post",
+        "/api/v1/conferences/{id}/cac-nominations",
+        CONFERENCE,
+    ),
+    (
+        "get",
+        "/api/v1/conferences/{id}/cac-nominations",
+        CONFERENCE,
+    ),
+    (
+        "post",
+        "/api/v1/conferences/{id}/award-nominations",
+        CONFERENCE,
+    ),
+    (
+        "get",
+        "/api/v1/conferences/{id}/award-nominations",
+        CONFERENCE,
+    ),
+    ("get", "/api/v1/submissions/{id}", CONFERENCE),
+    ("post", "/api/v1/submissions/{id}/review", CONFERENCE),
+    ("post", "/api/v1/submissions/{id}/withdrawal", CONFERENCE),
+];
+
+/// Whether a documented path template names this request path.
+fn matches(template: &str, path: &str) -> bool {
+    let path = path.split('?').next().unwrap();
+    let (t, p): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
+    t.len() == p.len()
+        && t.iter().zip(&p).all(|(t, p)| {
+            t == p
+                || (t.starts_with('{') && t.ends_with('}'))
+                || (t.contains("{id}") && p.ends_with(t.split("{id}").nth(1).unwrap()))
+        })
+}
+
+/// The roles a request's route admits ([`ANYONE`] for a method no route
+/// serves: 405 for everyone).
+fn roles_for(method: &Method, path: &str) -> Option<&'static [&'static str]> {
+    ROLES
+        .iter()
+        .find(|(m, t, _)| method.as_str().eq_ignore_ascii_case(m) && matches(t, path))
+        .and_then(|(_, _, roles)| *roles)
+}
 
 /// One row of the matrix: the request and the status each caller gets.
 struct Case {
@@ -270,6 +422,21 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
         .unwrap()
         .to_owned();
     let import = json!({"csv": "name,kind,region,contact_email\nImported,society,Wales,imp@x.example\n", "dry_run": true});
+    let colleague = app
+        .post(
+            "/api/v1/users",
+            Some(&staff),
+            &json!({"email": "colleague@party.example", "name": "Colleague", "role": "staff", "roles": ["conference"]}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut by_role = Vec::new();
+    for role in STAFF_ROLES {
+        by_role.push((role, app.staff_with_roles(&[role]).await));
+    }
 
     use Method as M;
     let cases = vec![
@@ -304,6 +471,12 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
             M::POST,
             format!("/api/v1/users/{invited}/enable"),
             None,
+            [401, 403, 200],
+        ),
+        case(
+            M::PUT,
+            format!("/api/v1/users/{colleague}/roles"),
+            Some(json!({"roles": ["conference", "finance"]})),
             [401, 403, 200],
         ),
         case(
@@ -626,19 +799,13 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
 
     // Every documented route has a row.
     let doc = app.get("/api/v1/openapi.json", None).await.expect(200);
-    let matches = |template: &str, path: &str| {
-        let path = path.split('?').next().unwrap();
-        let (t, p): (Vec<&str>, Vec<&str>) =
-            (template.split('/').collect(), path.split('/').collect());
-        t.len() == p.len()
-            && t.iter().zip(&p).all(|(t, p)| {
-                t == p
-                    || (t.starts_with('{') && t.ends_with('}'))
-                    || (t.contains("{id}") && p.ends_with(t.split("{id}").nth(1).unwrap()))
-            })
-    };
     for (template, methods) in doc["paths"].as_object().unwrap() {
         for method in methods.as_object().unwrap().keys() {
+            assert!(
+                template.starts_with("/docs")
+                    || ROLES.iter().any(|(m, t, _)| m == method && t == template),
+                "{method} {template} does not say which staff roles it admits (ROLES)"
+            );
             assert!(
                 template.starts_with("/docs")
                     || cases
@@ -668,8 +835,40 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
                 c.path
             );
         }
-        let res = c.send(&app, Some(&staff)).await;
-        check(res, c.staff, "staff", c, &[]);
+        // Staff whose roles do not admit the route are refused before
+        // anything else, and change nothing.
+        let admitted = roles_for(&c.method, &c.path);
+        for (role, token) in &by_role {
+            if admitted.is_none_or(|a| a.contains(role)) {
+                continue;
+            }
+            let before = snapshot(&app, &staff, &reg_id, &conference).await;
+            let res = c.send(&app, Some(token)).await;
+            check(res, 403, role, c, &[]);
+            if c.method != M::GET {
+                assert_eq!(
+                    snapshot(&app, &staff, &reg_id, &conference).await,
+                    before,
+                    "{role}: a refused {} {} changed something",
+                    c.method,
+                    c.path
+                );
+            }
+        }
+        // The narrowest role admitted acts (administrators do everything;
+        // reads are tried as an administrator too).
+        let narrowest = admitted
+            .and_then(|a| a.first())
+            .and_then(|r| by_role.iter().find(|(role, _)| role == r));
+        match narrowest {
+            Some((role, token)) => {
+                check(c.send(&app, Some(token)).await, c.staff, role, c, &[]);
+                if c.method == M::GET {
+                    check(c.send(&app, Some(&staff)).await, c.staff, "admin", c, &[]);
+                }
+            }
+            None => check(c.send(&app, Some(&staff)).await, c.staff, "admin", c, &[]),
+        }
     }
 
     // Other organisations cannot even see an unpublished motion to amend.
@@ -711,13 +910,14 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
 
 /// A caller who may not use a staff-only endpoint learns nothing of its
 /// body's schema: whatever it sends (a body of the wrong shape, or not JSON
-/// at all), an organisation user gets 403 and an anonymous caller 401,
-/// every time.
+/// at all), an organisation user or a staff member without the role gets
+/// 403 and an anonymous caller 401, every time.
 async fn the_role_is_checked_before_the_body_is_read(b: Backend) {
     let app = TestApp::spawn(b).await;
     let staff = app.staff().await;
     let org = app.organisation(&staff, "Cardiff", "Wales").await;
     let member = app.org_user(&org).await;
+    let data_protection = app.staff_with_roles(&["data_protection"]).await;
     let id = uuid::Uuid::new_v4();
     let staff_only = [
         (Method::POST, "/api/v1/conferences".to_owned()),
@@ -728,6 +928,7 @@ async fn the_role_is_checked_before_the_body_is_read(b: Backend) {
         (Method::POST, format!("/api/v1/conferences/{id}/extensions")),
         (Method::POST, format!("/api/v1/conferences/{id}/check-ins")),
         (Method::POST, format!("/api/v1/submissions/{id}/review")),
+        (Method::PUT, format!("/api/v1/users/{id}/roles")),
     ];
     let bodies = [
         json!({"slug": "x"}),
@@ -737,9 +938,11 @@ async fn the_role_is_checked_before_the_body_is_read(b: Backend) {
     for (method, path) in &staff_only {
         for body in &bodies {
             for _ in 0..5 {
-                app.request(method.clone(), path, Some(&member), Some(body), &[])
-                    .await
-                    .problem(403, "forbidden");
+                for refused in [&member, &data_protection] {
+                    app.request(method.clone(), path, Some(refused), Some(body), &[])
+                        .await
+                        .problem(403, "forbidden");
+                }
                 app.request(method.clone(), path, None, Some(body), &[])
                     .await
                     .problem(401, "unauthenticated");

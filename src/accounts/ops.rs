@@ -9,11 +9,13 @@ use super::store::{self, UserRow};
 use super::throttle::{self, ClientAddress};
 use super::tokens::{self, Taken, TokenPurpose};
 use super::UserRole;
+use crate::audit::{self, AuditAction, Subject};
 use crate::config::Settings;
 use crate::db::{is_unique_violation, DbConnection};
 use crate::email::messages::{self, AccountInfo, LinkInfo};
 use crate::email::outbox;
 use crate::ids::{OrganisationId, UserId};
+use crate::ops::role::{StaffRole, StaffRoles};
 use crate::ops::{Actor, Command, Ctx, Error, Role};
 use crate::organisations;
 use crate::security;
@@ -42,6 +44,14 @@ impl From<AccountError> for Error {
     }
 }
 
+/// What an account is: staff with their roles, or a user of one
+/// organisation.
+#[derive(Debug, Clone)]
+pub enum AccountKind {
+    Staff(StaffRoles),
+    Organisation(OrganisationId),
+}
+
 /// Hashes the password (argon2id) and stores the account. The password must
 /// already satisfy [`security::check_password_policy`]; an account created
 /// without one cannot sign in until it is invited and sets its own.
@@ -49,11 +59,14 @@ pub fn create(
     conn: &mut DbConnection,
     email: &EmailAddress,
     name: &str,
-    role: UserRole,
-    organisation_id: Option<OrganisationId>,
+    kind: AccountKind,
     password: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<UserRow, AccountError> {
+    let (role, organisation_id, staff_roles) = match kind {
+        AccountKind::Staff(roles) => (UserRole::Staff, None, Some(roles)),
+        AccountKind::Organisation(org) => (UserRole::Organisation, Some(org), None),
+    };
     let password_hash = match password {
         Some(p) => security::hash_password(p).map_err(|e| AccountError::Hash(e.to_string()))?,
         None => String::new(),
@@ -67,6 +80,7 @@ pub fn create(
         password_hash,
         created_at: now,
         disabled_at: None,
+        staff_roles,
     };
     match store::insert(conn, &row) {
         Ok(()) => Ok(row),
@@ -83,6 +97,8 @@ pub struct User {
     pub name: String,
     pub role: UserRole,
     pub organisation_id: Option<OrganisationId>,
+    /// A staff account's roles; `None` for an organisation's user.
+    pub roles: Option<StaffRoles>,
     pub created_at: NaiveDateTime,
     /// False for an invited account that has not set its password yet.
     pub password_set: bool,
@@ -98,14 +114,16 @@ impl From<UserRow> for User {
             name: u.name,
             role: u.role,
             organisation_id: u.organisation_id,
+            roles: u.staff_roles,
             created_at: u.created_at,
             disabled_at: u.disabled_at,
         }
     }
 }
 
-/// A staff or organisation account (staff). Organisation users need their
-/// organisation; staff have none. Without a password the account waits
+/// A staff or organisation account (administrators). Organisation users
+/// need their organisation; staff have none, and hold `roles` (`admin`
+/// when none are named). Without a password the account waits
 /// for an invitation ([`Invite`]): staff need never choose or see a
 /// user's password. (No `Debug`: it may hold a password.)
 #[derive(Serialize)]
@@ -114,6 +132,9 @@ pub struct CreateUser {
     pub name: String,
     pub role: UserRole,
     pub organisation_id: Option<OrganisationId>,
+    /// A staff account's roles (`admin` when `None`); an organisation's
+    /// user has none.
+    pub roles: Option<StaffRoles>,
     /// Left out of the idempotency record (the key names the request).
     #[serde(skip)]
     pub password: Option<String>,
@@ -128,12 +149,32 @@ impl Command for CreateUser {
         if let Some(org) = &self.organisation_id {
             organisations::ops::named(conn, org)?;
         }
+        let kind = match (self.role, self.organisation_id, self.roles) {
+            (UserRole::Staff, None, roles) => {
+                AccountKind::Staff(roles.unwrap_or_else(StaffRoles::admin))
+            }
+            (UserRole::Organisation, Some(org), None) => AccountKind::Organisation(org),
+            (UserRole::Staff, Some(_), _) => {
+                return Err(Error::validation(
+                    "organisation_id",
+                    "must be absent for staff",
+                ))
+            }
+            (UserRole::Organisation, None, _) => {
+                return Err(Error::validation(
+                    "organisation_id",
+                    "is required for organisation users",
+                ))
+            }
+            (UserRole::Organisation, Some(_), Some(_)) => {
+                return Err(Error::validation("roles", "only staff accounts have roles"))
+            }
+        };
         let row = create(
             conn,
             &self.email,
             &self.name,
-            self.role,
-            self.organisation_id,
+            kind,
             self.password.as_deref(),
             ctx.now.naive_utc(),
         )?;
@@ -155,6 +196,12 @@ pub fn list(
         .collect())
 }
 
+/// One account (staff).
+pub fn get(conn: &mut DbConnection, actor: &Actor, user_id: &UserId) -> Result<User, Error> {
+    actor.require_staff()?;
+    Ok(store::get(conn, user_id)?.ok_or(Error::NotFound)?.into())
+}
+
 /// The actor a live session token belongs to.
 pub fn authenticate(
     conn: &mut DbConnection,
@@ -164,15 +211,21 @@ pub fn authenticate(
     let Some(user) = store::session_user(conn, token_hash, now.naive_utc())? else {
         return Ok(None);
     };
-    let role = match (user.role, user.organisation_id) {
-        (UserRole::Staff, _) => Role::Staff,
-        (UserRole::Organisation, Some(org)) => Role::Organisation(org),
-        (UserRole::Organisation, None) => return Ok(None),
+    Ok(actor_of(user))
+}
+
+/// The actor an account acts as: staff with their roles, or an
+/// organisation's user for it (`None` for a row that is neither).
+pub fn actor_of(user: UserRow) -> Option<Actor> {
+    let role = match (user.role, user.organisation_id, user.staff_roles) {
+        (UserRole::Staff, _, Some(roles)) => Role::Staff(roles),
+        (UserRole::Organisation, Some(org), _) => Role::Organisation(org),
+        _ => return None,
     };
-    Ok(Some(Actor {
+    Some(Actor {
         user_id: user.id,
         role,
-    }))
+    })
 }
 
 /// A new session: the token to present (only its hash is stored).
@@ -493,6 +546,54 @@ impl Command for Enable {
         ctx.actor.require_staff()?;
         store::get(conn, &self.user_id)?.ok_or(Error::NotFound)?;
         store::set_disabled(conn, &self.user_id, None)?;
+        Ok(store::get(conn, &self.user_id)?
+            .ok_or(Error::NotFound)?
+            .into())
+    }
+}
+
+/// Sets a staff account's roles (administrators), audited with the roles
+/// before and after. An organisation's user has no roles to set, and an
+/// administrator cannot take `admin` from their own account (so that the
+/// service always keeps one).
+#[derive(Debug, Serialize)]
+pub struct SetRoles {
+    pub user_id: UserId,
+    pub roles: StaffRoles,
+}
+
+impl Command for SetRoles {
+    type Output = User;
+    const NAME: &'static str = "set_roles";
+
+    fn apply(self, conn: &mut DbConnection, ctx: &Ctx) -> Result<User, Error> {
+        ctx.actor.require_staff()?;
+        let user = store::get(conn, &self.user_id)?.ok_or(Error::NotFound)?;
+        let Some(before) = user.staff_roles else {
+            return Err(Error::validation("roles", "only staff accounts have roles"));
+        };
+        if self.user_id == ctx.actor.user_id
+            && !self.roles.holds(StaffRole::Admin)
+            && before.holds(StaffRole::Admin)
+        {
+            return Err(Error::Conflict(
+                "You cannot take admin from your own account.".into(),
+            ));
+        }
+        if before != self.roles {
+            store::set_staff_roles(conn, &self.user_id, &self.roles)?;
+            audit::log(
+                conn,
+                &ctx.actor.user_id,
+                AuditAction::RolesChanged,
+                Subject {
+                    subject_id: Some(self.user_id.as_str()),
+                    ..Subject::default()
+                },
+                serde_json::json!({"from": before, "to": self.roles}),
+                ctx.now.naive_utc(),
+            )?;
+        }
         Ok(store::get(conn, &self.user_id)?
             .ok_or(Error::NotFound)?
             .into())

@@ -7,6 +7,7 @@ use super::UserRole;
 use crate::db::schema::{login_throttle, sessions, users};
 use crate::db::{is_unique_violation, DbConnection};
 use crate::ids::{OrganisationId, UserId};
+use crate::ops::role::StaffRoles;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
@@ -20,6 +21,8 @@ pub struct UserRow {
     pub password_hash: String,
     pub created_at: NaiveDateTime,
     pub disabled_at: Option<NaiveDateTime>,
+    /// A staff account's roles; `None` for an organisation's user.
+    pub staff_roles: Option<StaffRoles>,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &UserRow) -> QueryResult<()> {
@@ -270,4 +273,15 @@ pub fn purge_throttle(conn: &mut DbConnection, since: NaiveDateTime) -> QueryRes
         }
     }
     .map(|_| ())
+}
+
+pub fn set_staff_roles(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    roles: &StaffRoles,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::staff_roles.eq(roles))
+        .execute(conn)
+        .map(|_| ())
 }

@@ -12,11 +12,10 @@ use diesel::prelude::*;
 use super::ops::{verify_credentials, Verified};
 use super::store::UserRow;
 use super::throttle::{self, ClientAddress};
-use super::UserRole;
 use crate::db::schema::{organisations, sessions, users, web_sessions};
 use crate::db::DbConnection;
 use crate::ids::UserId;
-use crate::ops::{Actor, Error, Role};
+use crate::ops::{Actor, Error};
 use crate::security;
 use crate::state::AppState;
 
@@ -42,15 +41,7 @@ pub struct Visitor {
 }
 
 fn actor_of(user: &UserRow) -> Option<Actor> {
-    let role = match (user.role, &user.organisation_id) {
-        (UserRole::Staff, _) => Role::Staff,
-        (UserRole::Organisation, Some(org)) => Role::Organisation(org.clone()),
-        (UserRole::Organisation, None) => return None,
-    };
-    Some(Actor {
-        user_id: user.id.clone(),
-        role,
-    })
+    super::ops::actor_of(user.clone())
 }
 
 /// Signs a browser in: the API's throttled credential check, then a new

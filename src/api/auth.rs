@@ -13,6 +13,7 @@ use super::responses::{
 };
 use crate::accounts::ops as accounts;
 use crate::accounts::throttle::ClientAddress;
+use crate::ops::role;
 use crate::ops::Error;
 use crate::security;
 use crate::state::AppState;
@@ -78,7 +79,10 @@ pub async fn login(
     )
 )]
 #[post("/auth/logout")]
-pub async fn logout(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
+pub async fn logout(
+    state: web::Data<AppState>,
+    caller: Caller<role::AnyStaff>,
+) -> ApiResult<HttpResponse> {
     state
         .tx(move |conn| accounts::logout(conn, &caller.token_hash))
         .await?;

@@ -16,6 +16,7 @@ use super::responses::{
 use crate::checkin::ops::{self as checkin, Arrival, CheckIn, Presented};
 use crate::documents;
 use crate::ids::{ConferenceId, DelegateId};
+use crate::ops::role;
 use crate::ops::Error;
 use crate::state::AppState;
 
@@ -53,7 +54,7 @@ fn attachment(file_name: &str) -> (header::HeaderName, String) {
 #[get("/conferences/{id}/badges.pdf")]
 pub async fn badges_pdf(
     state: web::Data<AppState>,
-    Staff(actor): Staff,
+    Staff(actor, _): Staff<role::Credentials>,
     id: web::Path<uuid::Uuid>,
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
@@ -141,9 +142,9 @@ impl From<Arrival> for CheckInView {
 pub async fn check_in(
     state: web::Data<AppState>,
     id: web::Path<uuid::Uuid>,
-    request: Authed<Staff, CheckInInput>,
+    request: Authed<Staff<role::Credentials>, CheckInInput>,
 ) -> ApiResult<HttpResponse> {
-    let Staff(actor) = request.who;
+    let Staff(actor, _) = request.who;
     let body = request.body;
     let command = CheckIn {
         conference_id: id.into_inner().into(),
@@ -178,7 +179,7 @@ pub async fn check_in(
 #[get("/conferences/{id}/attendance.csv")]
 pub async fn attendance_csv(
     state: web::Data<AppState>,
-    Staff(actor): Staff,
+    Staff(actor, _): Staff<role::Credentials>,
     id: web::Path<uuid::Uuid>,
 ) -> ApiResult<HttpResponse> {
     let conference_id = ConferenceId::from(id.into_inner());

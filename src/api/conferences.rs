@@ -21,6 +21,7 @@ use crate::conferences::ops::{
 use crate::conferences::spec::{ConferenceInput, ConferencePatch};
 use crate::conferences::Conference;
 use crate::ids::ConferenceId;
+use crate::ops::role;
 use crate::state::AppState;
 use crate::values::money::Money;
 
@@ -147,9 +148,9 @@ impl From<Conference> for ConferenceView {
 pub async fn create_conference(
     state: web::Data<AppState>,
     key: IdempotencyHeader,
-    request: Authed<Staff, ConferenceInput>,
+    request: Authed<Staff<role::Conference>, ConferenceInput>,
 ) -> ApiResult<HttpResponse> {
-    let Staff(actor) = request.who;
+    let Staff(actor, _) = request.who;
     let spec = request
         .body
         .parse(&state.settings.regions, state.now().date_naive())?;
@@ -184,9 +185,9 @@ pub async fn create_conference(
 pub async fn patch_conference(
     state: web::Data<AppState>,
     id: web::Path<uuid::Uuid>,
-    request: Authed<Staff, ConferencePatch>,
+    request: Authed<Staff<role::Conference>, ConferencePatch>,
 ) -> ApiResult<web::Json<ConferenceView>> {
-    let Staff(actor) = request.who;
+    let Staff(actor, _) = request.who;
     let command = PatchConference {
         id: id.into_inner().into(),
         patch: request.body,

@@ -15,6 +15,7 @@ use super::responses::{Forbidden, NotFound, Unauthenticated, Unprocessable};
 use crate::exports::ops::{self as exports, CsvFile, DelegateList, ExportFilter, Summary};
 use crate::exports::rules::MoneyTotals;
 use crate::ids::{ConferenceId, OrganisationId};
+use crate::ops::role;
 use crate::ops::{Actor, Error};
 use crate::registrations::rules::PaymentStatus;
 use crate::state::AppState;
@@ -204,7 +205,7 @@ async fn csv_body(state: AppState, list: DelegateList) -> ApiResult<impl Stream<
 #[get("/conferences/{id}/delegates.csv")]
 pub async fn delegates_csv(
     state: web::Data<AppState>,
-    Staff(actor): Staff,
+    Staff(actor, _): Staff<role::ConferenceOrCredentials>,
     id: web::Path<uuid::Uuid>,
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
@@ -253,7 +254,7 @@ impl utoipa::ToSchema for XlsxFile {}
 #[get("/conferences/{id}/delegates.xlsx")]
 pub async fn delegates_xlsx(
     state: web::Data<AppState>,
-    Staff(actor): Staff,
+    Staff(actor, _): Staff<role::ConferenceOrCredentials>,
     id: web::Path<uuid::Uuid>,
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
@@ -407,7 +408,7 @@ impl From<Summary> for ConferenceSummary {
 #[get("/conferences/{id}/summary")]
 pub async fn summary(
     state: web::Data<AppState>,
-    Staff(actor): Staff,
+    Staff(actor, _): Staff<role::ConferenceOrFinance>,
     id: web::Path<uuid::Uuid>,
 ) -> ApiResult<web::Json<ConferenceSummary>> {
     let conference_id = ConferenceId::from(id.into_inner());
@@ -439,7 +440,7 @@ fn csv_download(file: CsvFile) -> HttpResponse {
 #[get("/conferences/{id}/motions.csv")]
 pub async fn export_motions(
     state: web::Data<AppState>,
-    Staff(actor): Staff,
+    Staff(actor, _): Staff<role::Conference>,
     id: web::Path<uuid::Uuid>,
 ) -> ApiResult<HttpResponse> {
     let conference_id = ConferenceId::from(id.into_inner());
@@ -464,7 +465,7 @@ pub async fn export_motions(
 #[get("/conferences/{id}/cac-nominations.csv")]
 pub async fn export_cac_nominations(
     state: web::Data<AppState>,
-    Staff(actor): Staff,
+    Staff(actor, _): Staff<role::Conference>,
     id: web::Path<uuid::Uuid>,
 ) -> ApiResult<HttpResponse> {
     let conference_id = ConferenceId::from(id.into_inner());
@@ -556,7 +557,7 @@ pub struct DashboardView {
 #[get("/conferences/{id}/dashboard")]
 pub async fn dashboard(
     state: web::Data<AppState>,
-    Staff(actor): Staff,
+    Staff(actor, _): Staff<role::ConferenceOrFinance>,
     id: web::Path<uuid::Uuid>,
 ) -> ApiResult<web::Json<DashboardView>> {
     let conference_id = ConferenceId::from(id.into_inner());

@@ -17,6 +17,7 @@ use crate::audit::{self, AuditAction, AuditRow, ListFilter};
 use crate::deadlines::ops::{self as deadlines, ExtensionRow, GrantExtension};
 use crate::deadlines::rules::DeadlineKey;
 use crate::ids::{AuditId, ConferenceId, ExtensionId, OrganisationId, UserId};
+use crate::ops::role;
 use crate::ops::Error;
 use crate::state::AppState;
 use crate::values::{self, Problems};
@@ -89,9 +90,9 @@ pub async fn grant_extension(
     state: web::Data<AppState>,
     key: IdempotencyHeader,
     id: web::Path<uuid::Uuid>,
-    request: Authed<Staff, GrantExtensionBody>,
+    request: Authed<Staff<role::Conference>, GrantExtensionBody>,
 ) -> ApiResult<HttpResponse> {
-    let (Staff(actor), b) = (request.who, request.body);
+    let (Staff(actor, _), b) = (request.who, request.body);
     let mut p = Problems::default();
     let organisation_id = p.take("organisation_id", OrganisationId::parse(&b.organisation_id));
     let until = p.take("until", values::date(&b.until));
@@ -119,7 +120,7 @@ pub async fn grant_extension(
 #[get("/conferences/{id}/extensions")]
 pub async fn list_extensions(
     state: web::Data<AppState>,
-    _staff: Staff,
+    _staff: Staff<role::Conference>,
     id: web::Path<uuid::Uuid>,
     query: web::Query<PageQuery>,
 ) -> ApiResult<web::Json<Page<ExtensionView>>> {
@@ -196,7 +197,7 @@ pub struct AuditQuery {
 #[get("/audit")]
 pub async fn list_audit(
     state: web::Data<AppState>,
-    Staff(actor): Staff,
+    Staff(actor, _): Staff<role::Admin>,
     query: web::Query<AuditQuery>,
 ) -> ApiResult<web::Json<Page<AuditView>>> {
     let q = query.into_inner();

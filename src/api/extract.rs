@@ -1,9 +1,13 @@
 //! Extractors that state a handler's access rule in its signature. The
 //! caller is identified (and, for staff-only routes, refused) before any
 //! request body is read, so a caller who may not act learns nothing of the
-//! body's schema.
+//! body's schema. Every extractor that admits staff names the staff roles
+//! it admits (a marker from [`crate::ops::role`]): `Staff<role::Finance>`,
+//! `Caller<role::Conference>`; there is no way to admit "any staff" without
+//! saying so (`role::AnyStaff`).
 
 use std::future::{ready, Future, Ready};
+use std::marker::PhantomData;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
@@ -15,20 +19,33 @@ use super::error::ApiError;
 use crate::accounts;
 use crate::accounts::throttle::ClientAddress;
 use crate::ops::idempotency::{self, IdempotencyKey};
+use crate::ops::role::Needs;
 use crate::ops::{Actor, Error};
 use crate::security;
 use crate::state::AppState;
 
-/// Any signed-in user, and the session token they presented.
+/// An organisation's user, or a staff member whose roles permit `R` (other
+/// staff get 403), and the session token they presented.
 #[derive(Debug, Clone)]
-pub struct Caller {
+pub struct Caller<R> {
     pub actor: Actor,
     pub token_hash: String,
+    role: PhantomData<R>,
 }
 
-/// A staff user; anyone else gets 403.
+/// A staff member whose roles permit `R`; anyone else gets 403.
 #[derive(Debug, Clone)]
-pub struct Staff(pub Actor);
+pub struct Staff<R>(pub Actor, pub PhantomData<R>);
+
+/// Refuses staff whose roles do not permit `R`.
+fn admit<R: Needs>(actor: &Actor) -> Result<(), Error> {
+    match actor.staff_roles() {
+        Some(roles) if !roles.permit_any(R::ROLES) => {
+            Err(Error::Forbidden("Your staff roles do not include this."))
+        }
+        _ => Ok(()),
+    }
+}
 
 fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -44,7 +61,7 @@ pub fn state(req: &HttpRequest) -> Result<AppState, ApiError> {
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("application state missing")).into())
 }
 
-async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
+async fn authenticate(req: HttpRequest) -> Result<(Actor, String), ApiError> {
     let token = bearer(&req).ok_or(Error::Unauthenticated)?;
     let state = state(&req)?;
     let token_hash = security::digest(&token);
@@ -54,30 +71,40 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
         .db(move |conn| accounts::ops::authenticate(conn, &lookup, now))
         .await?
         .ok_or(Error::Unauthenticated)?;
-    Ok(Caller { actor, token_hash })
+    Ok((actor, token_hash))
 }
 
 type Fut<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 
-impl FromRequest for Caller {
-    type Error = ApiError;
-    type Future = Fut<Self>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        Box::pin(authenticate(req.clone()))
-    }
-}
-
-impl FromRequest for Staff {
+impl<R: Needs> FromRequest for Caller<R> {
     type Error = ApiError;
     type Future = Fut<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let caller = authenticate(req).await?;
-            caller.actor.require_staff()?;
-            Ok(Staff(caller.actor))
+            let (actor, token_hash) = authenticate(req).await?;
+            admit::<R>(&actor)?;
+            Ok(Caller {
+                actor,
+                token_hash,
+                role: PhantomData,
+            })
+        })
+    }
+}
+
+impl<R: Needs> FromRequest for Staff<R> {
+    type Error = ApiError;
+    type Future = Fut<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let (actor, _) = authenticate(req).await?;
+            actor.require_staff()?;
+            admit::<R>(&actor)?;
+            Ok(Staff(actor, PhantomData))
         })
     }
 }

@@ -16,6 +16,7 @@ use crate::ids::{InvoiceId, RegistrationId};
 use crate::invoices::ops::{self as invoices, IssueInvoice};
 use crate::invoices::rules::InvoiceKind;
 use crate::invoices::InvoiceRow;
+use crate::ops::role;
 use crate::state::AppState;
 use crate::values::money::Money;
 
@@ -85,7 +86,7 @@ pub struct InvoiceList {
 #[get("/registrations/{id}/invoices")]
 pub async fn list_invoices(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: Caller<role::ConferenceOrFinance>,
     id: web::Path<uuid::Uuid>,
 ) -> ApiResult<web::Json<InvoiceList>> {
     let id = RegistrationId::from(id.into_inner());
@@ -114,7 +115,7 @@ pub async fn list_invoices(
 pub async fn issue_invoice(
     state: web::Data<AppState>,
     key: IdempotencyHeader,
-    Staff(actor): Staff,
+    Staff(actor, _): Staff<role::Finance>,
     id: web::Path<uuid::Uuid>,
 ) -> ApiResult<HttpResponse> {
     let command = IssueInvoice {
@@ -139,7 +140,7 @@ pub async fn issue_invoice(
 #[get("/invoices/{id}.pdf")]
 pub async fn invoice_pdf(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: Caller<role::ConferenceOrFinance>,
     id: web::Path<uuid::Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = InvoiceId::from(id.into_inner());

@@ -14,6 +14,7 @@ use super::responses::{
     BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable, UnsupportedMediaType,
 };
 use crate::ids::OrganisationId;
+use crate::ops::role;
 use crate::organisations::ops::{
     self as organisations, CreateOrganisation, ImportOrganisations, ListFilter, OrganisationPatch,
     SetActive, UpdateOrganisation,
@@ -96,9 +97,9 @@ impl From<OrganisationRow> for OrganisationView {
 pub async fn create_organisation(
     state: web::Data<AppState>,
     key: IdempotencyHeader,
-    request: Authed<Staff, CreateOrganisationBody>,
+    request: Authed<Staff<role::Conference>, CreateOrganisationBody>,
 ) -> ApiResult<HttpResponse> {
-    let (Staff(actor), b) = (request.who, request.body);
+    let (Staff(actor, _), b) = (request.who, request.body);
     let mut p = Problems::default();
     let billing_address = b
         .billing_address
@@ -161,7 +162,7 @@ pub struct OrganisationQuery {
 #[get("/organisations")]
 pub async fn list_organisations(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: Caller<role::ConferenceOrFinance>,
     query: web::Query<OrganisationQuery>,
 ) -> ApiResult<web::Json<Page<OrganisationView>>> {
     let q = query.into_inner();
@@ -202,7 +203,7 @@ pub async fn list_organisations(
 #[get("/organisations/{id}")]
 pub async fn get_organisation(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: Caller<role::ConferenceOrFinance>,
     id: web::Path<uuid::Uuid>,
 ) -> ApiResult<web::Json<OrganisationView>> {
     let id = OrganisationId::from(id.into_inner());
@@ -228,9 +229,9 @@ pub async fn get_organisation(
 pub async fn update_organisation(
     state: web::Data<AppState>,
     id: web::Path<uuid::Uuid>,
-    request: Authed<Staff, OrganisationPatch>,
+    request: Authed<Staff<role::Conference>, OrganisationPatch>,
 ) -> ApiResult<web::Json<OrganisationView>> {
-    let Staff(actor) = request.who;
+    let Staff(actor, _) = request.who;
     let command = UpdateOrganisation {
         id: id.into_inner().into(),
         patch: request.body,
@@ -265,7 +266,7 @@ async fn set_active(
 #[post("/organisations/{id}/deactivate")]
 pub async fn deactivate_organisation(
     state: web::Data<AppState>,
-    Staff(actor): Staff,
+    Staff(actor, _): Staff<role::Conference>,
     id: web::Path<uuid::Uuid>,
 ) -> ApiResult<web::Json<OrganisationView>> {
     set_active(&state, &actor, id.into_inner(), false).await
@@ -284,7 +285,7 @@ pub async fn deactivate_organisation(
 #[post("/organisations/{id}/reactivate")]
 pub async fn reactivate_organisation(
     state: web::Data<AppState>,
-    Staff(actor): Staff,
+    Staff(actor, _): Staff<role::Conference>,
     id: web::Path<uuid::Uuid>,
 ) -> ApiResult<web::Json<OrganisationView>> {
     set_active(&state, &actor, id.into_inner(), true).await
@@ -349,9 +350,9 @@ pub struct ImportView {
 #[post("/organisations/import")]
 pub async fn import_organisations(
     state: web::Data<AppState>,
-    request: Authed<Staff, ImportRequest>,
+    request: Authed<Staff<role::Conference>, ImportRequest>,
 ) -> ApiResult<HttpResponse> {
-    let (Staff(actor), body) = (request.who, request.body);
+    let (Staff(actor, _), body) = (request.who, request.body);
     let regions = state.settings.regions.clone();
     let reader = actor.clone();
     let csv = body.csv;

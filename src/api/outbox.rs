@@ -14,6 +14,7 @@ use super::responses::{Conflict, Forbidden, NotFound, Unauthenticated, Unprocess
 use crate::email::ops::{self as outbox_ops, RetryEmail};
 use crate::email::outbox::{ListFilter, OutboxRow, Status};
 use crate::ids::{ConferenceId, EmailId};
+use crate::ops::role;
 use crate::ops::Error;
 use crate::state::AppState;
 
@@ -89,7 +90,7 @@ impl From<OutboxRow> for OutboxEmailView {
 #[get("/outbox")]
 pub async fn list_outbox(
     state: web::Data<AppState>,
-    Staff(actor): Staff,
+    Staff(actor, _): Staff<role::Admin>,
     page: web::Query<PageQuery>,
     filter: web::Query<OutboxFilter>,
 ) -> ApiResult<web::Json<Page<OutboxEmailView>>> {
@@ -136,7 +137,7 @@ pub async fn list_outbox(
 #[post("/outbox/{id}/retry")]
 pub async fn retry_email(
     state: web::Data<AppState>,
-    Staff(actor): Staff,
+    Staff(actor, _): Staff<role::Admin>,
     key: IdempotencyHeader,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {

@@ -14,6 +14,7 @@ use super::responses::{
     BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable, UnsupportedMediaType,
 };
 use crate::ids::{ConferenceId, ProgrammeItemId};
+use crate::ops::role;
 use crate::programme::ops::{
     self as programme, AddItem, ChangeItem, ItemChange, ItemInput, ProgrammeItem, RemoveItem,
 };
@@ -130,9 +131,9 @@ pub async fn add_item(
     state: web::Data<AppState>,
     key: IdempotencyHeader,
     id: web::Path<uuid::Uuid>,
-    request: Authed<Staff, ItemBody>,
+    request: Authed<Staff<role::Conference>, ItemBody>,
 ) -> ApiResult<HttpResponse> {
-    let (Staff(actor), b) = (request.who, request.body);
+    let (Staff(actor, _), b) = (request.who, request.body);
     let command = AddItem {
         conference_id: id.into_inner().into(),
         item: ItemInput {
@@ -216,9 +217,9 @@ pub async fn programme_ics(
 pub async fn change_item(
     state: web::Data<AppState>,
     path: web::Path<(uuid::Uuid, uuid::Uuid)>,
-    request: Authed<Staff, ChangeBody>,
+    request: Authed<Staff<role::Conference>, ChangeBody>,
 ) -> ApiResult<web::Json<ItemView>> {
-    let (Staff(actor), b) = (request.who, request.body);
+    let (Staff(actor, _), b) = (request.who, request.body);
     let (conference_id, item_id) = path.into_inner();
     let command = ChangeItem {
         conference_id: conference_id.into(),
@@ -251,7 +252,7 @@ pub async fn change_item(
 #[delete("/conferences/{id}/programme/{item_id}")]
 pub async fn remove_item(
     state: web::Data<AppState>,
-    Staff(actor): Staff,
+    Staff(actor, _): Staff<role::Conference>,
     path: web::Path<(uuid::Uuid, uuid::Uuid)>,
 ) -> ApiResult<HttpResponse> {
     let (conference_id, item_id) = path.into_inner();

@@ -16,6 +16,7 @@ use super::responses::{
     BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable, UnsupportedMediaType,
 };
 use crate::ids::{ConferenceId, DelegateId, OrganisationId, RegistrationId, RoomBlockId, UserId};
+use crate::ops::role;
 use crate::registrations::ops::{
     self as registrations, Cancel, ListFilter, Payment, RecordPayment, Register, Substitute,
 };
@@ -203,7 +204,7 @@ pub async fn create_registration(
     state: web::Data<AppState>,
     key: IdempotencyHeader,
     id: web::Path<uuid::Uuid>,
-    request: Authed<Caller, CreateRegistration>,
+    request: Authed<Caller<role::Conference>, CreateRegistration>,
 ) -> ApiResult<HttpResponse> {
     let (actor, b) = (request.who.actor, request.body);
     let organisation_id = actor.acting_for(organisation_field(b.organisation_id.as_deref())?)?;
@@ -257,7 +258,7 @@ pub struct RegistrationQuery {
 #[get("/conferences/{id}/registrations")]
 pub async fn list_registrations(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: Caller<role::ConferenceOrFinance>,
     id: web::Path<uuid::Uuid>,
     query: web::Query<RegistrationQuery>,
 ) -> ApiResult<web::Json<Page<RegistrationView>>> {
@@ -321,7 +322,7 @@ pub async fn list_registrations(
 #[get("/registrations/{id}")]
 pub async fn get_registration(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: Caller<role::ConferenceOrFinance>,
     id: web::Path<uuid::Uuid>,
 ) -> ApiResult<web::Json<RegistrationView>> {
     let id = RegistrationId::from(id.into_inner());
@@ -402,9 +403,9 @@ pub async fn record_payment(
     state: web::Data<AppState>,
     key: IdempotencyHeader,
     id: web::Path<uuid::Uuid>,
-    request: Authed<Staff, RecordPaymentBody>,
+    request: Authed<Staff<role::Finance>, RecordPaymentBody>,
 ) -> ApiResult<HttpResponse> {
-    let (Staff(actor), b) = (request.who, request.body);
+    let (Staff(actor, _), b) = (request.who, request.body);
     let mut p = Problems::default();
     let amount = p.take("amount", Money::parse_non_negative(&b.amount));
     if amount == Some(Money::ZERO) {
@@ -465,7 +466,7 @@ pub async fn substitute_delegate(
     state: web::Data<AppState>,
     key: IdempotencyHeader,
     id: web::Path<uuid::Uuid>,
-    request: Authed<Caller, Substitution>,
+    request: Authed<Caller<role::Conference>, Substitution>,
 ) -> ApiResult<HttpResponse> {
     let (actor, b) = (request.who.actor, request.body);
     let mut p = Problems::default();
@@ -509,7 +510,7 @@ pub async fn substitute_delegate(
 pub async fn cancel_delegate(
     state: web::Data<AppState>,
     key: IdempotencyHeader,
-    caller: Caller,
+    caller: Caller<role::Conference>,
     id: web::Path<uuid::Uuid>,
 ) -> ApiResult<HttpResponse> {
     let command = Cancel {

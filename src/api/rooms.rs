@@ -18,6 +18,7 @@ use super::responses::{
 };
 use crate::exports::ops::{self as exports, CsvFile};
 use crate::ids::ConferenceId;
+use crate::ops::role;
 use crate::rooms::ops::{self as rooms, BlockInput, CreateRoomBlock, RoomBlock};
 use crate::state::AppState;
 use crate::values::money::Money;
@@ -136,9 +137,9 @@ pub async fn create_block(
     state: web::Data<AppState>,
     key: IdempotencyHeader,
     id: web::Path<uuid::Uuid>,
-    request: Authed<Staff, BlockBody>,
+    request: Authed<Staff<role::Conference>, BlockBody>,
 ) -> ApiResult<HttpResponse> {
-    let (Staff(actor), b) = (request.who, request.body);
+    let (Staff(actor, _), b) = (request.who, request.body);
     let command = CreateRoomBlock {
         conference_id: id.into_inner().into(),
         block: BlockInput {
@@ -227,7 +228,7 @@ fn download(file: CsvFile, content_type: &'static str) -> HttpResponse {
 #[get("/conferences/{id}/rooming-list.csv")]
 pub async fn rooming_list_csv(
     state: web::Data<AppState>,
-    Staff(actor): Staff,
+    Staff(actor, _): Staff<role::Conference>,
     id: web::Path<uuid::Uuid>,
     query: web::Query<RoomingQuery>,
 ) -> ApiResult<HttpResponse> {
@@ -252,7 +253,7 @@ pub async fn rooming_list_csv(
 #[get("/conferences/{id}/rooming-list.xlsx")]
 pub async fn rooming_list_xlsx(
     state: web::Data<AppState>,
-    Staff(actor): Staff,
+    Staff(actor, _): Staff<role::Conference>,
     id: web::Path<uuid::Uuid>,
     query: web::Query<RoomingQuery>,
 ) -> ApiResult<HttpResponse> {

@@ -17,6 +17,7 @@ use super::responses::{
     BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable, UnsupportedMediaType,
 };
 use crate::ids::{ConferenceId, DelegateId, OrganisationId, SubmissionId};
+use crate::ops::role;
 use crate::ops::{Actor, Error};
 use crate::state::AppState;
 use crate::submissions::ops::{
@@ -269,7 +270,7 @@ pub async fn create_motion(
     state: web::Data<AppState>,
     key: IdempotencyHeader,
     id: web::Path<uuid::Uuid>,
-    request: Authed<Caller, CreateTitled>,
+    request: Authed<Caller<role::Conference>, CreateTitled>,
 ) -> ApiResult<HttpResponse> {
     let actor = request.who.actor;
     let command = titled(
@@ -304,7 +305,7 @@ pub async fn create_amendment(
     state: web::Data<AppState>,
     key: IdempotencyHeader,
     id: web::Path<uuid::Uuid>,
-    request: Authed<Caller, CreateAmendment>,
+    request: Authed<Caller<role::Conference>, CreateAmendment>,
 ) -> ApiResult<HttpResponse> {
     let (actor, b) = (request.who.actor, request.body);
     let organisation_id = acting_for(&actor, b.organisation_id.as_deref())?;
@@ -342,7 +343,7 @@ pub async fn create_policy_submission(
     state: web::Data<AppState>,
     key: IdempotencyHeader,
     id: web::Path<uuid::Uuid>,
-    request: Authed<Caller, CreateTitled>,
+    request: Authed<Caller<role::Conference>, CreateTitled>,
 ) -> ApiResult<HttpResponse> {
     let actor = request.who.actor;
     let command = titled(
@@ -380,7 +381,7 @@ pub async fn create_cac_nomination(
     state: web::Data<AppState>,
     key: IdempotencyHeader,
     id: web::Path<uuid::Uuid>,
-    request: Authed<Caller, CreateCacNomination>,
+    request: Authed<Caller<role::Conference>, CreateCacNomination>,
 ) -> ApiResult<HttpResponse> {
     let (actor, b) = (request.who.actor, request.body);
     let organisation_id = acting_for(&actor, b.organisation_id.as_deref())?;
@@ -422,7 +423,7 @@ pub async fn create_award_nomination(
     state: web::Data<AppState>,
     key: IdempotencyHeader,
     id: web::Path<uuid::Uuid>,
-    request: Authed<Caller, CreateAwardNomination>,
+    request: Authed<Caller<role::Conference>, CreateAwardNomination>,
 ) -> ApiResult<HttpResponse> {
     let (actor, b) = (request.who.actor, request.body);
     let organisation_id = acting_for(&actor, b.organisation_id.as_deref())?;
@@ -479,7 +480,7 @@ fn filters(
 
 async fn list_kind(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: Caller<role::Conference>,
     conference_id: ConferenceId,
     kind: SubmissionKind,
     query: SubmissionQuery,
@@ -518,7 +519,7 @@ async fn list_kind(
 #[get("/conferences/{id}/motions")]
 pub async fn list_motions(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: Caller<role::Conference>,
     id: web::Path<uuid::Uuid>,
     query: web::Query<SubmissionQuery>,
 ) -> ApiResult<web::Json<Page<SubmissionView>>> {
@@ -546,7 +547,7 @@ pub async fn list_motions(
 #[get("/motions/{id}/amendments")]
 pub async fn list_amendments(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: Caller<role::Conference>,
     id: web::Path<uuid::Uuid>,
     query: web::Query<SubmissionQuery>,
 ) -> ApiResult<web::Json<Page<SubmissionView>>> {
@@ -589,7 +590,7 @@ pub async fn list_amendments(
 #[get("/conferences/{id}/policy-submissions")]
 pub async fn list_policy_submissions(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: Caller<role::Conference>,
     id: web::Path<uuid::Uuid>,
     query: web::Query<SubmissionQuery>,
 ) -> ApiResult<web::Json<Page<SubmissionView>>> {
@@ -612,7 +613,7 @@ pub async fn list_policy_submissions(
 #[get("/conferences/{id}/award-nominations")]
 pub async fn list_award_nominations(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: Caller<role::Conference>,
     id: web::Path<uuid::Uuid>,
     query: web::Query<SubmissionQuery>,
 ) -> ApiResult<web::Json<Page<SubmissionView>>> {
@@ -713,7 +714,7 @@ impl From<CacElection> for CacNominationList {
 #[get("/conferences/{id}/cac-nominations")]
 pub async fn list_cac_nominations(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: Caller<role::Conference>,
     id: web::Path<uuid::Uuid>,
     query: web::Query<SubmissionQuery>,
 ) -> ApiResult<web::Json<CacNominationList>> {
@@ -749,7 +750,7 @@ pub async fn list_cac_nominations(
 #[get("/submissions/{id}")]
 pub async fn get_submission(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: Caller<role::Conference>,
     id: web::Path<uuid::Uuid>,
 ) -> ApiResult<web::Json<SubmissionView>> {
     let id = SubmissionId::from(id.into_inner());
@@ -816,9 +817,9 @@ pub async fn review_submission(
     state: web::Data<AppState>,
     key: IdempotencyHeader,
     id: web::Path<uuid::Uuid>,
-    request: Authed<Staff, ReviewSubmission>,
+    request: Authed<Staff<role::Conference>, ReviewSubmission>,
 ) -> ApiResult<HttpResponse> {
-    let (Staff(actor), b) = (request.who, request.body);
+    let (Staff(actor, _), b) = (request.who, request.body);
     let mut p = Problems::default();
     let reason = b
         .reason
@@ -858,7 +859,7 @@ pub async fn review_submission(
 pub async fn withdraw_submission(
     state: web::Data<AppState>,
     key: IdempotencyHeader,
-    caller: Caller,
+    caller: Caller<role::Conference>,
     id: web::Path<uuid::Uuid>,
 ) -> ApiResult<HttpResponse> {
     let command = Withdraw {

@@ -1,21 +1,22 @@
 //! Accounts (staff only).
 
 use actix_web::http::StatusCode;
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, post, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::error::ApiResult;
+use super::error::{ApiError, ApiResult};
 use super::extract::{Authed, IdempotencyHeader, Staff};
 use super::idempotency::answer;
 use super::pagination::{Page, PageQuery};
 use super::responses::{
     BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable, UnsupportedMediaType,
 };
-use crate::accounts::ops::{self as accounts, CreateUser, Disable, Enable, Invite, User};
+use crate::accounts::ops::{self as accounts, CreateUser, Disable, Enable, Invite, SetRoles, User};
 use crate::accounts::UserRole;
 use crate::ids::{OrganisationId, UserId};
+use crate::ops::role::{self, StaffRole, StaffRoles};
 use crate::security;
 use crate::state::AppState;
 use crate::values::{self, EmailAddress, FieldError, Problems};
@@ -25,7 +26,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(list_users)
         .service(invite_user)
         .service(disable_user)
-        .service(enable_user);
+        .service(enable_user)
+        .service(set_roles);
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -43,6 +45,9 @@ pub struct CreateUserBody {
     /// Required for `organisation` users, absent for staff.
     #[schema(value_type = Option<String>, format = Uuid)]
     pub organisation_id: Option<String>,
+    /// Staff only: one or more roles; `["admin"]` when left out.
+    #[serde(default)]
+    pub roles: Option<Vec<StaffRole>>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -54,6 +59,10 @@ pub struct UserView {
     pub role: UserRole,
     #[schema(value_type = Option<String>, format = Uuid)]
     pub organisation_id: Option<OrganisationId>,
+    /// A staff account's roles; absent for an organisation's user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<StaffRole>>)]
+    pub roles: Option<StaffRoles>,
     pub created_at: DateTime<Utc>,
     /// False until an invited user sets their password.
     pub password_set: bool,
@@ -69,6 +78,7 @@ impl From<User> for UserView {
             name: u.name,
             role: u.role,
             organisation_id: u.organisation_id,
+            roles: u.roles,
             created_at: u.created_at.and_utc(),
             password_set: u.password_set,
             disabled_at: u.disabled_at.map(|t| t.and_utc()),
@@ -98,18 +108,31 @@ impl CreateUserBody {
                 p.take("organisation_id", OrganisationId::parse(&id))
             }
         };
+        let roles = match (self.role, self.roles) {
+            (_, None) => None,
+            (UserRole::Staff, Some(roles)) => p.take("roles", staff_roles(roles)),
+            (UserRole::Organisation, Some(_)) => {
+                p.push("roles", "must be absent for organisation users");
+                None
+            }
+        };
         p.into_result()?;
         Ok(CreateUser {
             email: email.expect("checked"),
             name: name.expect("checked"),
             role: self.role,
             organisation_id,
+            roles,
             password: self.password,
         })
     }
 }
 
-/// Create a staff or organisation account.
+fn staff_roles(roles: Vec<StaffRole>) -> Result<StaffRoles, String> {
+    StaffRoles::new(roles).ok_or_else(|| "must name at least one role".to_owned())
+}
+
+/// Create a staff or organisation account (`admin` role).
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
@@ -124,15 +147,15 @@ impl CreateUserBody {
 pub async fn create_user(
     state: web::Data<AppState>,
     key: IdempotencyHeader,
-    request: Authed<Staff, CreateUserBody>,
+    request: Authed<Staff<role::Admin>, CreateUserBody>,
 ) -> ApiResult<HttpResponse> {
-    let Staff(actor) = request.who;
+    let Staff(actor, _) = request.who;
     let command = request.body.parse()?;
     let outcome = state.run_once(&actor, key.0.as_ref(), command).await?;
     Ok(answer(StatusCode::CREATED, outcome, UserView::from))
 }
 
-/// List accounts, newest first.
+/// List accounts, newest first, staff with their roles (`admin` role).
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
@@ -145,7 +168,7 @@ pub async fn create_user(
 #[get("/users")]
 pub async fn list_users(
     state: web::Data<AppState>,
-    Staff(actor): Staff,
+    Staff(actor, _): Staff<role::Admin>,
     query: web::Query<PageQuery>,
 ) -> ApiResult<web::Json<Page<UserView>>> {
     let (limit, cursor) = query.parse::<UserId>()?;
@@ -169,7 +192,7 @@ pub struct InvitationView {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Invite a user to set their own password (staff).
+/// Invite a user to set their own password (`admin` role).
 ///
 /// Emails them a single-use link, valid for `invitation_days` (7), to set
 /// their password and sign in; a new invitation cancels the previous one.
@@ -188,7 +211,7 @@ pub struct InvitationView {
 #[post("/users/{id}/invitation")]
 pub async fn invite_user(
     state: web::Data<AppState>,
-    Staff(actor): Staff,
+    Staff(actor, _): Staff<role::Admin>,
     key: IdempotencyHeader,
     id: web::Path<uuid::Uuid>,
 ) -> ApiResult<HttpResponse> {
@@ -203,7 +226,7 @@ pub async fn invite_user(
     }))
 }
 
-/// Disable an account (staff): it cannot sign in, its sessions end at once
+/// Disable an account (`admin` role): it cannot sign in, its sessions end at once
 /// and its unused links are cancelled.
 #[utoipa::path(
     tag = "users",
@@ -217,7 +240,7 @@ pub async fn invite_user(
 #[post("/users/{id}/disable")]
 pub async fn disable_user(
     state: web::Data<AppState>,
-    Staff(actor): Staff,
+    Staff(actor, _): Staff<role::Admin>,
     id: web::Path<uuid::Uuid>,
 ) -> ApiResult<web::Json<UserView>> {
     let command = Disable {
@@ -226,7 +249,7 @@ pub async fn disable_user(
     Ok(web::Json(state.run(&actor, command).await?.into()))
 }
 
-/// Enable a disabled account again (staff).
+/// Enable a disabled account again (`admin` role).
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
@@ -239,11 +262,50 @@ pub async fn disable_user(
 #[post("/users/{id}/enable")]
 pub async fn enable_user(
     state: web::Data<AppState>,
-    Staff(actor): Staff,
+    Staff(actor, _): Staff<role::Admin>,
     id: web::Path<uuid::Uuid>,
 ) -> ApiResult<web::Json<UserView>> {
     let command = Enable {
         user_id: id.into_inner().into(),
+    };
+    Ok(web::Json(state.run(&actor, command).await?.into()))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RolesBody {
+    /// One or more of `admin`, `conference`, `finance`, `credentials`,
+    /// `data_protection`.
+    pub roles: Vec<StaffRole>,
+}
+
+/// Set a staff account's roles (`admin` role), replacing the ones it had.
+///
+/// The change is audited (`roles_changed`). An organisation's user has no
+/// roles (422); an administrator cannot take `admin` from their own
+/// account (409).
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "User")),
+    request_body = RolesBody,
+    responses(
+        (status = 200, body = UserView),
+        BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, UnsupportedMediaType,
+        Unprocessable,
+    )
+)]
+#[put("/users/{id}/roles")]
+pub async fn set_roles(
+    state: web::Data<AppState>,
+    id: web::Path<uuid::Uuid>,
+    request: Authed<Staff<role::Admin>, RolesBody>,
+) -> ApiResult<web::Json<UserView>> {
+    let Staff(actor, _) = request.who;
+    let roles = staff_roles(request.body.roles).map_err(|e| ApiError::validation("roles", e))?;
+    let command = SetRoles {
+        user_id: id.into_inner().into(),
+        roles,
     };
     Ok(web::Json(state.run(&actor, command).await?.into()))
 }

@@ -25,6 +25,8 @@ text_enum! {
         InvoiceIssued = "invoice_issued",
         /// The credentials desk checked a delegate in.
         DelegateCheckedIn = "delegate_checked_in",
+        /// An administrator changed a staff account's roles.
+        RolesChanged = "roles_changed",
     }
 }
 

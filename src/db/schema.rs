@@ -23,6 +23,7 @@ diesel::table! {
         password_hash -> Text,
         created_at -> Timestamp,
         disabled_at -> Nullable<Timestamp>,
+        staff_roles -> Nullable<Text>,
     }
 }
 

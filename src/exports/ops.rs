@@ -5,13 +5,14 @@ use chrono_tz::Tz;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
-use super::rules::{self as export, ExportRow, ListName, MoneyTotals, COLUMNS};
+use super::rules::{self as export, DelegateColumns, ExportRow, ListName, MoneyTotals, COLUMNS};
 pub use super::store::ExportFilter;
 use super::store::{self as q, ExportRecord};
 use crate::conferences;
 use crate::db::DbConnection;
 use crate::deadlines::rules as deadlines;
 use crate::ids::{ConferenceId, OrganisationId};
+use crate::ops::role::{self, Needs, StaffRole};
 use crate::ops::{Actor, Error};
 use crate::organisations;
 use crate::rooms;
@@ -43,10 +44,15 @@ pub struct DelegateList {
     pub timezone: Tz,
     pub currency: String,
     pub file_name: String,
+    /// Decided by the actor's roles: without dietary and access
+    /// requirements unless they may see them (`conference`).
+    pub columns: DelegateColumns,
 }
 
-/// Checks a delegate list request (staff; the conference and any named
-/// organisation exist) and names its file.
+/// Checks a delegate list request (staff with `conference` or
+/// `credentials`; the conference and any named organisation exist), names
+/// its file and decides its columns: the dietary and access requirements
+/// only for `conference` (or `admin`).
 pub fn delegate_list(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -55,7 +61,17 @@ pub fn delegate_list(
     now: DateTime<Utc>,
     extension: &str,
 ) -> Result<DelegateList, Error> {
-    actor.require_staff()?;
+    if !actor
+        .staff_roles()
+        .is_some_and(|r| r.permit_any(role::ConferenceOrCredentials::ROLES))
+    {
+        return Err(Error::Forbidden("Only staff may do this."));
+    }
+    let columns = if actor.permits(StaffRole::Conference) {
+        DelegateColumns::All
+    } else {
+        DelegateColumns::WithoutRequirements
+    };
     let conference = conferences::ops::get(conn, conference_id)?;
     if let Some(org) = &filter.organisation_id {
         if !organisations::store::exists(conn, org)? {
@@ -75,6 +91,7 @@ pub fn delegate_list(
         timezone: spec.timezone,
         currency: spec.currency,
         file_name,
+        columns,
     })
 }
 
@@ -87,10 +104,13 @@ pub fn write_delegates_csv(
     mut sink: impl FnMut(Vec<u8>) -> bool,
 ) -> Result<(), Error> {
     let mut w = export::csv_writer(export::BOM.as_bytes());
-    w.write_record(COLUMNS).map_err(csv_error)?;
+    w.write_record(list.columns.header()).map_err(csv_error)?;
     for rec in q::records(conn, &list.conference_id, &list.filter)? {
-        w.write_record(ExportRow::from(rec?).cells(list.timezone))
-            .map_err(csv_error)?;
+        w.write_record(
+            list.columns
+                .pick(ExportRow::from(rec?).cells(list.timezone)),
+        )
+        .map_err(csv_error)?;
         if w.get_ref().len() >= CSV_CHUNK_BYTES {
             let full = std::mem::replace(&mut w, export::csv_writer(&[]));
             if !sink(
@@ -123,9 +143,12 @@ fn write_xlsx_row(
 ) -> Result<(), XlsxError> {
     let r = ExportRow::from(rec);
     let local = r.registered_local(list.timezone);
-    for (col, cell) in r.cells(list.timezone).iter().enumerate() {
+    let cells = list
+        .columns
+        .pick(r.cells(list.timezone).into_iter().enumerate());
+    for (col, (index, cell)) in cells.iter().enumerate() {
         let col = col as u16;
-        match col as usize {
+        match *index {
             export::FEE_COLUMN => {
                 sheet.write_number_with_format(row, col, fee_number(r.fee), money)?
             }
@@ -150,12 +173,13 @@ pub fn delegates_xlsx(conn: &mut DbConnection, list: &DelegateList) -> Result<Ve
     let datetime = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
     let sheet = workbook.add_worksheet_with_constant_memory();
     sheet.set_name("Delegates").map_err(xlsx_error)?;
-    for (col, width) in XLSX_WIDTHS.iter().enumerate() {
+    for (col, width) in list.columns.pick(XLSX_WIDTHS).iter().enumerate() {
         sheet
             .set_column_width(col as u16, *width)
             .map_err(xlsx_error)?;
     }
-    for (col, name) in COLUMNS.iter().enumerate() {
+    let header = list.columns.header();
+    for (col, name) in header.iter().enumerate() {
         sheet
             .write_string_with_format(0, col as u16, *name, &bold)
             .map_err(xlsx_error)?;
@@ -167,7 +191,7 @@ pub fn delegates_xlsx(conn: &mut DbConnection, list: &DelegateList) -> Result<Ve
         write_xlsx_row(sheet, row, list, rec?, &money, &datetime).map_err(xlsx_error)?;
     }
     sheet
-        .autofilter(0, 0, row, (COLUMNS.len() - 1) as u16)
+        .autofilter(0, 0, row, (header.len() - 1) as u16)
         .map_err(xlsx_error)?;
     workbook.save_to_buffer().map_err(xlsx_error)
 }

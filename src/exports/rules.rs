@@ -32,6 +32,42 @@ pub const COLUMNS: [&str; 16] = [
     "status",
 ];
 
+/// Indexes of the `dietary_requirements` and `access_requirements`
+/// columns.
+pub const REQUIREMENT_COLUMNS: [usize; 2] = [7, 8];
+
+/// Which columns a delegate list has: all of them, or (for staff who see
+/// delegate lists without requirements: the `credentials` role without
+/// `conference`) all but the dietary and access requirements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DelegateColumns {
+    All,
+    WithoutRequirements,
+}
+
+impl DelegateColumns {
+    /// Whether the column at this index of [`COLUMNS`] is in the list.
+    pub fn keeps(self, index: usize) -> bool {
+        self == DelegateColumns::All || !REQUIREMENT_COLUMNS.contains(&index)
+    }
+
+    /// The header row.
+    pub fn header(self) -> Vec<&'static str> {
+        self.pick(COLUMNS.iter().copied())
+    }
+
+    /// The cells (or widths, or names) of the kept columns, from values in
+    /// [`COLUMNS`] order.
+    pub fn pick<T>(self, values: impl IntoIterator<Item = T>) -> Vec<T> {
+        values
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| self.keeps(*i))
+            .map(|(_, v)| v)
+            .collect()
+    }
+}
+
 /// Index of the `fee` column.
 pub const FEE_COLUMN: usize = 10;
 /// Index of the `dinner` column.
@@ -360,6 +396,17 @@ mod tests {
     fn money_formats_name_the_currency() {
         assert_eq!(money_format("GBP"), "\"£\"#,##0.00;-\"£\"#,##0.00");
         assert_eq!(money_format("SEK"), "#,##0.00 \"SEK\";-#,##0.00 \"SEK\"");
+    }
+
+    #[test]
+    fn lists_without_requirements_drop_exactly_those_columns() {
+        let header = DelegateColumns::WithoutRequirements.header();
+        assert_eq!(header.len(), COLUMNS.len() - 2);
+        assert!(!header.contains(&"dietary_requirements"));
+        assert!(!header.contains(&"access_requirements"));
+        assert_eq!(DelegateColumns::All.header(), COLUMNS.to_vec());
+        assert_eq!(COLUMNS[REQUIREMENT_COLUMNS[0]], "dietary_requirements");
+        assert_eq!(COLUMNS[REQUIREMENT_COLUMNS[1]], "access_requirements");
     }
 
     #[test]

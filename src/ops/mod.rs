@@ -6,6 +6,7 @@
 //! pages call them and know nothing of their rules.
 
 pub mod idempotency;
+pub mod role;
 
 use std::sync::Arc;
 
@@ -19,12 +20,14 @@ use crate::deadlines::rules::{DeadlinePassed, NotOpen};
 use crate::ids::{OrganisationId, UserId};
 use crate::submissions::words::WordLimitExceeded;
 use crate::values::FieldError;
+use role::{StaffRole, StaffRoles};
 
 /// What an account may do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Role {
-    /// Party staff: every conference and organisation.
-    Staff,
+    /// Party staff: every conference and organisation, in the areas their
+    /// roles permit.
+    Staff(StaffRoles),
     /// A user of one organisation, acting only for it.
     Organisation(OrganisationId),
 }
@@ -38,21 +41,34 @@ pub struct Actor {
 
 impl Actor {
     pub fn is_staff(&self) -> bool {
-        self.role == Role::Staff
+        matches!(self.role, Role::Staff(_))
+    }
+
+    /// A staff member's roles; `None` for an organisation user.
+    pub fn staff_roles(&self) -> Option<&StaffRoles> {
+        match &self.role {
+            Role::Staff(roles) => Some(roles),
+            Role::Organisation(_) => None,
+        }
+    }
+
+    /// Whether the actor is staff whose roles permit `role`'s area.
+    pub fn permits(&self, role: StaffRole) -> bool {
+        self.staff_roles().is_some_and(|r| r.permit(role))
     }
 
     /// The organisation of an organisation user.
     pub fn organisation(&self) -> Option<&OrganisationId> {
         match &self.role {
             Role::Organisation(id) => Some(id),
-            Role::Staff => None,
+            Role::Staff(_) => None,
         }
     }
 
     /// Whether the actor may see or change an organisation's data.
     pub fn may_act_for(&self, organisation_id: &OrganisationId) -> bool {
         match &self.role {
-            Role::Staff => true,
+            Role::Staff(_) => true,
             Role::Organisation(own) => own == organisation_id,
         }
     }
@@ -62,8 +78,8 @@ impl Actor {
     /// another is forbidden).
     pub fn acting_for(&self, named: Option<OrganisationId>) -> Result<OrganisationId, Error> {
         match (&self.role, named) {
-            (Role::Staff, Some(named)) => Ok(named),
-            (Role::Staff, None) => Err(Error::validation(
+            (Role::Staff(_), Some(named)) => Ok(named),
+            (Role::Staff(_), None) => Err(Error::validation(
                 "organisation_id",
                 "staff must name the organisation",
             )),

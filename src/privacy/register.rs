@@ -184,6 +184,7 @@ pub const REGISTER: &[Entry] = &[
     ),
     not("users", "created_at", WHEN),
     not("users", "disabled_at", WHEN),
+    not("users", "staff_roles", STATE),
     // account_tokens
     personal(
         "account_tokens",

@@ -10,6 +10,7 @@ use askama::Template;
 use super::assets;
 use super::error::{PageError, Shown};
 use super::session::SignedIn;
+use crate::ops::role::{self, Needs, StaffRoles};
 
 /// Which navigation a signed-in page shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +27,9 @@ pub struct Chrome {
     pub title: String,
     pub who: Option<String>,
     pub area: Option<Area>,
+    /// A staff member's roles: the console's navigation shows only what
+    /// they permit.
+    pub staff_roles: Option<StaffRoles>,
     pub csrf: String,
     pub version: &'static str,
 }
@@ -37,6 +41,7 @@ impl Chrome {
             title: title.to_owned(),
             who: None,
             area: None,
+            staff_roles: None,
             csrf: String::new(),
             version: assets::VERSION.as_str(),
         }
@@ -53,6 +58,7 @@ impl Chrome {
             title: title.to_owned(),
             who: Some(session.display_name().to_owned()),
             area: Some(area),
+            staff_roles: session.actor().staff_roles().cloned(),
             csrf: session.csrf.clone(),
             version: assets::VERSION.as_str(),
         }
@@ -65,6 +71,37 @@ impl Chrome {
     /// Staff pages show the console's navigation.
     pub fn in_staff(&self) -> bool {
         self.area == Some(Area::Staff)
+    }
+
+    fn staff_may<R: Needs>(&self) -> bool {
+        self.staff_roles
+            .as_ref()
+            .is_some_and(|r| r.permit_any(R::ROLES))
+    }
+
+    /// The console's links, each shown to the roles its pages admit.
+    pub fn may_admin(&self) -> bool {
+        self.staff_may::<role::Admin>()
+    }
+
+    pub fn may_conference(&self) -> bool {
+        self.staff_may::<role::Conference>()
+    }
+
+    pub fn may_registrations(&self) -> bool {
+        self.staff_may::<role::ConferenceOrFinance>()
+    }
+
+    pub fn may_credentials(&self) -> bool {
+        self.staff_may::<role::Credentials>()
+    }
+
+    pub fn may_data_protection(&self) -> bool {
+        self.staff_may::<role::DataProtection>()
+    }
+
+    pub fn may_delegate_lists(&self) -> bool {
+        self.staff_may::<role::ConferenceOrCredentials>()
     }
 }
 

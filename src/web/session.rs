@@ -1,10 +1,13 @@
 //! The session cookie and the extractors that state a page's access rule:
 //! [`SignedIn`] (anyone signed in), [`OrgUser`] (an organisation's user;
-//! staff are sent to their console), [`StaffUser`], and [`Posted`], a form
-//! post whose CSRF token has been checked against the session before the
-//! handler sees it.
+//! staff are sent to their console), [`StaffUser`] (a staff member whose
+//! roles permit the page's area, named by a marker from
+//! [`crate::ops::role`]: `StaffUser<role::Finance>`), and [`Posted`], a
+//! form post whose CSRF token has been checked against the session before
+//! the handler sees it.
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 
 use actix_web::cookie::{Cookie, SameSite};
@@ -17,6 +20,7 @@ use super::error::PageError;
 use super::fields::Fields;
 use crate::accounts::web_sessions::{self, Visitor};
 use crate::ids::OrganisationId;
+use crate::ops::role::Needs;
 use crate::ops::{Actor, Error};
 use crate::security;
 use crate::state::AppState;
@@ -195,18 +199,19 @@ impl FromRequest for OrgUser {
     }
 }
 
-/// A staff member. An organisation's user is refused (403); a visitor
-/// who is not signed in is sent to sign in.
+/// A staff member whose roles permit `R`. An organisation's user, and
+/// staff whose roles do not, are refused (403, as a page); a visitor who
+/// is not signed in is sent to sign in.
 #[derive(Debug, Clone)]
-pub struct StaffUser(pub SignedIn);
+pub struct StaffUser<R>(pub SignedIn, pub PhantomData<R>);
 
-impl StaffUser {
+impl<R> StaffUser<R> {
     pub fn actor(&self) -> &Actor {
         self.0.actor()
     }
 }
 
-impl FromRequest for StaffUser {
+impl<R: Needs> FromRequest for StaffUser<R> {
     type Error = PageError;
     type Future = Fut<Self>;
 
@@ -214,12 +219,15 @@ impl FromRequest for StaffUser {
         let req = req.clone();
         Box::pin(async move {
             let session = signed_in(&req).await?.ok_or(PageError::SignIn)?;
-            if session.actor().is_staff() {
-                Ok(StaffUser(session))
-            } else {
-                Err(PageError::Forbidden(
+            match session.actor().staff_roles() {
+                Some(roles) if roles.permit_any(R::ROLES) => Ok(StaffUser(session, PhantomData)),
+                Some(_) => Err(PageError::Forbidden(
+                    "Your staff roles do not include this page. An administrator can change them."
+                        .into(),
+                )),
+                None => Err(PageError::Forbidden(
                     "These pages are for party staff only.".into(),
-                ))
+                )),
             }
         })
     }
@@ -245,7 +253,7 @@ impl HasSession for SignedIn {
     }
 }
 
-impl HasSession for StaffUser {
+impl<R> HasSession for StaffUser<R> {
     fn session(&self) -> &SignedIn {
         &self.0
     }
@@ -279,18 +287,18 @@ where
     }
 }
 
-/// A `multipart/form-data` post by staff (a file upload): its text fields
+/// A `multipart/form-data` post by staff of `R` (a file upload): its text fields
 /// and the text of its files, by field name. The session is checked
 /// before the body is read, and the body's CSRF token (a field like any
 /// other) against the session before the handler runs.
-pub struct Uploaded {
-    pub who: StaffUser,
+pub struct Uploaded<R> {
+    pub who: StaffUser<R>,
     pub form: Fields,
     /// (field name, file name, contents).
     pub files: Vec<(String, String, Vec<u8>)>,
 }
 
-impl FromRequest for Uploaded {
+impl<R: Needs> FromRequest for Uploaded<R> {
     type Error = PageError;
     type Future = Fut<Self>;
 
@@ -299,7 +307,7 @@ impl FromRequest for Uploaded {
         let req = req.clone();
         let payload = payload.take();
         Box::pin(async move {
-            let who = StaffUser::from_request(&req, &mut Payload::None).await?;
+            let who = StaffUser::<R>::from_request(&req, &mut Payload::None).await?;
             let limit = state(&req)?.settings.body_limit_bytes;
             let mut parts = actix_multipart::Multipart::new(req.headers(), payload);
             let mut form = Fields::default();

@@ -332,8 +332,22 @@ impl TestApp {
         }
     }
 
-    /// Creates an account straight in the database.
+    /// Creates an account straight in the database (staff as `admin`).
     pub async fn create_user(&self, email: &str, role: &str, organisation_id: Option<&str>) {
+        self.create_user_with_roles(email, role, organisation_id, &[])
+            .await
+    }
+
+    /// Creates an account straight in the database; staff hold
+    /// `staff_roles` (`admin` when empty).
+    pub async fn create_user_with_roles(
+        &self,
+        email: &str,
+        role: &str,
+        organisation_id: Option<&str>,
+        staff_roles: &[&str],
+    ) {
+        let staff_roles: Vec<String> = staff_roles.iter().map(|r| (*r).to_owned()).collect();
         let (email, role, org) = (
             email.to_owned(),
             role.to_owned(),
@@ -343,14 +357,28 @@ impl TestApp {
         self.state
             .db(move |conn| {
                 let email = plenary::values::EmailAddress::parse(&email).unwrap();
-                let role = plenary::accounts::UserRole::parse(&role).unwrap();
-                let org = org.map(|o| plenary::ids::OrganisationId::parse(&o).unwrap());
+                let kind = match plenary::accounts::UserRole::parse(&role).unwrap() {
+                    plenary::accounts::UserRole::Staff => {
+                        plenary::accounts::ops::AccountKind::Staff(
+                            plenary::ops::role::StaffRoles::new(
+                                staff_roles
+                                    .iter()
+                                    .map(|r| plenary::ops::role::StaffRole::parse(r).unwrap()),
+                            )
+                            .unwrap_or_else(plenary::ops::role::StaffRoles::admin),
+                        )
+                    }
+                    plenary::accounts::UserRole::Organisation => {
+                        plenary::accounts::ops::AccountKind::Organisation(
+                            plenary::ids::OrganisationId::parse(&org.unwrap()).unwrap(),
+                        )
+                    }
+                };
                 plenary::accounts::ops::create(
                     conn,
                     &email,
                     "Test User",
-                    role,
-                    org,
+                    kind,
                     Some(PASSWORD),
                     now,
                 )
@@ -382,6 +410,14 @@ impl TestApp {
     pub async fn staff(&self) -> String {
         let email = format!("staff-{}@party.example", uuid::Uuid::new_v4().simple());
         self.create_user(&email, "staff", None).await;
+        self.login(&email).await
+    }
+
+    /// A new staff account holding these roles, and its token.
+    pub async fn staff_with_roles(&self, roles: &[&str]) -> String {
+        let email = format!("staff-{}@party.example", uuid::Uuid::new_v4().simple());
+        self.create_user_with_roles(&email, "staff", None, roles)
+            .await;
         self.login(&email).await
     }
 

@@ -2,9 +2,11 @@
 //! organisation's user or a staff member by email (the account is made
 //! without a password and the invitation carries a single-use link, valid
 //! for `invitation_days`), sending an invitation again or a password
-//! reset, and disabling or enabling an account (a disabled account's
-//! sessions, in browsers and on the API, end at once). Staff never choose
-//! or see a password.
+//! reset, disabling or enabling an account (a disabled account's
+//! sessions, in browsers and on the API, end at once), and a staff
+//! member's roles (shown in the list, chosen when inviting, changed on
+//! their own page). Staff never choose or see a password. Administrators
+//! only.
 
 use std::collections::HashMap;
 
@@ -12,11 +14,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use crate::accounts::ops::{
-    self as accounts, CreateAndInvite, CreateUser, Disable, Enable, Invite,
+    self as accounts, CreateAndInvite, CreateUser, Disable, Enable, Invite, SetRoles,
 };
 use crate::accounts::store;
 use crate::accounts::UserRole;
 use crate::ids::{OrganisationId, UserId};
+use crate::ops::role;
+use crate::ops::role::{StaffRole, StaffRoles};
 use crate::ops::Error;
 use crate::organisations::ops::{self as organisations, ListFilter};
 use crate::state::AppState;
@@ -32,7 +36,73 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff/accounts", web::get().to(list))
         .route("/staff/accounts/invite", web::get().to(invite_form))
         .route("/staff/accounts/invite", web::post().to(invite))
+        .route("/staff/accounts/{id}/roles", web::get().to(roles_form))
+        .route("/staff/accounts/{id}/roles", web::post().to(set_roles))
         .route("/staff/accounts/{id}/{action}", web::post().to(act));
+}
+
+/// A role as the pages name and explain it.
+fn role_words(role: StaffRole) -> (&'static str, &'static str) {
+    match role {
+        StaffRole::Admin => (
+            "Administrator",
+            "Accounts and configuration, and everything the other roles can do",
+        ),
+        StaffRole::Conference => (
+            "Conference",
+            "Conferences, organisations, registrations, submissions and extensions",
+        ),
+        StaffRole::Finance => ("Finance", "Payments, refunds and invoices"),
+        StaffRole::Credentials => (
+            "Credentials",
+            "Badges, check-in and delegate lists, without dietary or access requirements",
+        ),
+        StaffRole::DataProtection => (
+            "Data protection",
+            "Subject access requests, erasure and the retention report",
+        ),
+    }
+}
+
+/// The roles' names, for the accounts list: "Conference, Finance".
+fn role_names(roles: &StaffRoles) -> String {
+    roles
+        .iter()
+        .map(|r| role_words(r).0)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The roles as checkboxes, those in `ticked` ticked.
+fn role_boxes(ticked: &[String], hint: &str, problems: &Problems) -> Choices {
+    let choices = StaffRole::ALL
+        .iter()
+        .map(|r| {
+            let (label, explained) = role_words(*r);
+            Choice {
+                selected: ticked.iter().any(|t| t == r.as_str()),
+                ..Choice::new(r.as_str(), label, "").hint(explained)
+            }
+        })
+        .collect();
+    Choices::new("roles", "Staff roles", choices, problems).hint(hint)
+}
+
+/// The roles ticked on a form: every `roles` field, in any order.
+fn ticked(form: &Fields) -> Vec<String> {
+    form.0
+        .iter()
+        .filter(|(k, _)| k == "roles")
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+/// The ticked roles as a set, or the problem to show beside them.
+fn parse_roles(ticked: &[String]) -> Result<StaffRoles, &'static str> {
+    let roles: Option<Vec<StaffRole>> = ticked.iter().map(|t| StaffRole::parse(t)).collect();
+    roles
+        .and_then(StaffRoles::new)
+        .ok_or("choose at least one role for a member of staff")
 }
 
 const LIST_LIMIT: i64 = 1000;
@@ -41,13 +111,14 @@ struct Line {
     id: String,
     name: String,
     email: String,
-    role: &'static str,
+    role: String,
     organisation: String,
     state: &'static str,
     tag: &'static str,
     disabled: bool,
     password_set: bool,
     is_me: bool,
+    staff: bool,
     /// Each row's forms carry their own idempotency key.
     key: String,
 }
@@ -86,7 +157,7 @@ async fn organisation_names(
 
 async fn list(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::Admin>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
@@ -115,10 +186,12 @@ async fn list(
                     .as_ref()
                     .and_then(|o| names.get(o).cloned())
                     .unwrap_or_default(),
-                role: match u.role {
-                    UserRole::Staff => "Staff",
-                    UserRole::Organisation => "Organisation user",
+                role: match (u.role, &u.roles) {
+                    (UserRole::Staff, Some(roles)) => format!("Staff: {}", role_names(roles)),
+                    (UserRole::Staff, None) => "Staff".to_owned(),
+                    (UserRole::Organisation, _) => "Organisation user".to_owned(),
                 },
+                staff: u.role == UserRole::Staff,
                 name: u.name,
                 email: u.email,
                 state,
@@ -134,6 +207,7 @@ async fn list(
         "reset" => "A link to reset the password is on its way. It works once, for 1 hour.",
         "disabled" => "The account is disabled. Anyone signed in with it has been signed out.",
         "enabled" => "The account is enabled again.",
+        "roles" => "The staff roles are changed. They apply from the next page the account opens.",
         _ => "",
     };
     render(&ListPage {
@@ -149,6 +223,7 @@ struct Typed {
     email: String,
     role: String,
     organisation_id: String,
+    roles: Vec<String>,
 }
 
 #[derive(Template)]
@@ -161,6 +236,7 @@ struct InvitePage {
     email: Input,
     role: Choices,
     organisation: Choices,
+    roles: Choices,
 }
 
 fn invite_page(
@@ -212,13 +288,18 @@ fn invite_page(
         ),
         organisation: Choices::new("organisation_id", "Organisation", org_choices, &problems)
             .hint("For an organisation's user only"),
+        roles: role_boxes(
+            &typed.roles,
+            "For a member of staff only: what they may do in this console",
+            &problems,
+        ),
         problems,
     }
 }
 
 async fn invite_form(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::Admin>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
     let orgs = organisation_names(&state, &session).await?;
@@ -240,6 +321,7 @@ fn describe(field: &str, message: &str) -> String {
         "name" => "The name",
         "email" => "The email address",
         "organisation_id" => "The organisation",
+        "roles" => "Staff roles:",
         _ => "A value",
     };
     sentence(&format!("{label} {message}"))
@@ -276,17 +358,25 @@ fn command(typed: &Typed) -> Result<CreateUser, Vec<FieldError>> {
         }
         _ => None,
     };
+    let roles = match role {
+        Some(UserRole::Staff) => p.take("roles", parse_roles(&typed.roles)),
+        _ => None,
+    };
     p.into_result()?;
     Ok(CreateUser {
         email: email.expect("checked"),
         name: name.expect("checked"),
         role: role.expect("checked"),
         organisation_id,
+        roles,
         password: None,
     })
 }
 
-async fn invite(req: HttpRequest, post: Posted<StaffUser>) -> Result<HttpResponse, PageError> {
+async fn invite(
+    req: HttpRequest,
+    post: Posted<StaffUser<role::Admin>>,
+) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
     let session = &post.who.0;
     let form: &Fields = &post.form;
@@ -295,10 +385,11 @@ async fn invite(req: HttpRequest, post: Posted<StaffUser>) -> Result<HttpRespons
         email: form.get("email").trim().to_owned(),
         role: form.get("role").to_owned(),
         organisation_id: form.get("organisation_id").to_owned(),
+        roles: ticked(form),
     };
     let orgs = organisation_names(&state, session).await?;
     let key = form.get("idempotency_key");
-    let inputs = ["name", "email", "role", "organisation_id"].map(String::from);
+    let inputs = ["name", "email", "role", "organisation_id", "roles"].map(String::from);
     let show = |problems| invite_page(session, &typed, &orgs, key, problems);
     let c = match command(&typed) {
         Ok(c) => c,
@@ -312,6 +403,7 @@ async fn invite(req: HttpRequest, post: Posted<StaffUser>) -> Result<HttpRespons
             name: c.name.clone(),
             role: c.role,
             organisation_id: c.organisation_id.clone(),
+            roles: c.roles.clone(),
             password: None,
         })
     })
@@ -337,7 +429,7 @@ async fn invite(req: HttpRequest, post: Posted<StaffUser>) -> Result<HttpRespons
 /// Disable, enable, invite again, or send a password reset.
 async fn act(
     req: HttpRequest,
-    post: Posted<StaffUser>,
+    post: Posted<StaffUser<role::Admin>>,
     path: web::Path<(uuid::Uuid, String)>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
@@ -384,4 +476,118 @@ async fn act(
         _ => return Err(PageError::NotFound),
     };
     Ok(see_other(&format!("/staff/accounts?done={done}")))
+}
+
+#[derive(Template)]
+#[template(path = "web/staff/roles.html")]
+struct RolesPage {
+    chrome: Chrome,
+    id: String,
+    name: String,
+    email: String,
+    key: String,
+    problems: Problems,
+    roles: Choices,
+}
+
+fn roles_page(
+    session: &SignedIn,
+    user: &accounts::User,
+    ticked: &[String],
+    key: &str,
+    problems: Problems,
+) -> RolesPage {
+    let title = format!("Staff roles of {}", user.name);
+    RolesPage {
+        chrome: Chrome::signed_in(
+            &if problems.is_empty() {
+                title
+            } else {
+                format!("Error: {title}")
+            },
+            session,
+        ),
+        id: user.id.to_string(),
+        name: user.name.clone(),
+        email: user.email.clone(),
+        key: key.to_owned(),
+        roles: role_boxes(
+            ticked,
+            "Tick each role they need; administrators can do everything",
+            &problems,
+        ),
+        problems,
+    }
+}
+
+/// A staff account, or not found for an organisation's user.
+async fn staff_account(
+    state: &AppState,
+    session: &SignedIn,
+    user_id: UserId,
+) -> Result<accounts::User, PageError> {
+    let actor = session.actor().clone();
+    let user = state
+        .db(move |conn| accounts::get(conn, &actor, &user_id))
+        .await?;
+    if user.roles.is_none() {
+        return Err(PageError::NotFound);
+    }
+    Ok(user)
+}
+
+async fn roles_form(
+    req: HttpRequest,
+    StaffUser(session, _): StaffUser<role::Admin>,
+    path: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, PageError> {
+    let state = session::state(&req)?;
+    let user = staff_account(&state, &session, path.into_inner().into()).await?;
+    let ticked: Vec<String> = user
+        .roles
+        .iter()
+        .flat_map(|r| r.iter())
+        .map(|r| r.as_str().to_owned())
+        .collect();
+    render(&roles_page(
+        &session,
+        &user,
+        &ticked,
+        &new_idempotency_key(),
+        Problems::default(),
+    ))
+}
+
+async fn set_roles(
+    req: HttpRequest,
+    post: Posted<StaffUser<role::Admin>>,
+    path: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, PageError> {
+    let state = session::state(&req)?;
+    let session = &post.who.0;
+    let user_id = UserId::from(path.into_inner());
+    let user = staff_account(&state, session, user_id.clone()).await?;
+    let ticked = ticked(&post.form);
+    let key = post.form.get("idempotency_key");
+    let refuse = |message: String| {
+        let mut p = Problems::default();
+        p.field("roles", message);
+        render_refused(&roles_page(session, &user, &ticked, key, p))
+    };
+    let roles = match parse_roles(&ticked) {
+        Ok(roles) => roles,
+        Err(message) => return refuse(sentence(message)),
+    };
+    let result = run_form(&state, session.actor(), post.form.idempotency_key(), || {
+        SetRoles {
+            user_id: user_id.clone(),
+            roles: roles.clone(),
+        }
+    })
+    .await;
+    match result {
+        Ok(_) => Ok(see_other("/staff/accounts?done=roles")),
+        Err(Error::Conflict(message)) => refuse(sentence(&message)),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::pick::{self, People};
 use crate::audit::{self, AuditAction, AuditRow, ListFilter};
 use crate::ids::{ConferenceId, UserId};
+use crate::ops::role;
 use crate::web::error::PageError;
 use crate::web::fields::Problems;
 use crate::web::format;
@@ -35,6 +36,7 @@ pub fn action_label(a: AuditAction) -> &'static str {
         AuditAction::OverpaymentRecorded => "Overpayment recorded",
         AuditAction::InvoiceIssued => "Invoice issued",
         AuditAction::DelegateCheckedIn => "Delegate checked in",
+        AuditAction::RolesChanged => "Staff roles changed",
     }
 }
 
@@ -113,7 +115,7 @@ struct AuditPage {
 
 async fn list(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::Admin>,
     query: web::Query<Query>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;

@@ -13,6 +13,7 @@ use askama::Template;
 use crate::checkin::ops::{Arrival, CheckIn, Presented};
 use crate::conferences::Conference;
 use crate::ids::ConferenceId;
+use crate::ops::role;
 use crate::ops::Error;
 use crate::web::error::{sentence, PageError};
 use crate::web::fields::Problems;
@@ -100,7 +101,7 @@ fn respond(status: StatusCode, p: &CheckInPage) -> Result<HttpResponse, PageErro
 
 async fn show(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::Credentials>,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
@@ -125,10 +126,10 @@ fn describe(field: &str, message: &str) -> String {
 async fn check_in(
     req: HttpRequest,
     id: web::Path<uuid::Uuid>,
-    post: Posted<StaffUser>,
+    post: Posted<StaffUser<role::Credentials>>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
-    let (StaffUser(session), form) = (post.who, post.form);
+    let (StaffUser(session, _), form) = (post.who, post.form);
     let c = conference(&state, id.into_inner()).await?;
     let t = Typed {
         code: form.get("code").trim().to_owned(),

@@ -16,6 +16,7 @@ use crate::conferences::ops::{CreateConference, PatchConference};
 use crate::conferences::spec::{CacInput, ConferenceInput, ConferencePatch, PriceTierInput};
 use crate::deadlines::rules::DeadlineKey;
 use crate::ids::ConferenceId;
+use crate::ops::role;
 use crate::ops::Error;
 use crate::values::FieldError;
 use crate::web::error::{sentence, PageError};
@@ -39,7 +40,10 @@ struct ListPage {
     conferences: Vec<ConferenceLine>,
 }
 
-async fn list(req: HttpRequest, StaffUser(session): StaffUser) -> Result<HttpResponse, PageError> {
+async fn list(
+    req: HttpRequest,
+    StaffUser(session, _): StaffUser<role::Conference>,
+) -> Result<HttpResponse, PageError> {
     let conferences = all_conferences(&req).await?;
     render(&ListPage {
         chrome: Chrome::signed_in("Conferences", &session),
@@ -526,7 +530,7 @@ fn form_page(
 
 async fn new_form(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::Conference>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
     render(&form_page(
@@ -541,7 +545,10 @@ async fn new_form(
     ))
 }
 
-async fn create(req: HttpRequest, post: Posted<StaffUser>) -> Result<HttpResponse, PageError> {
+async fn create(
+    req: HttpRequest,
+    post: Posted<StaffUser<role::Conference>>,
+) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
     let session = &post.who.0;
     let mut typed = Typed::read(&post.form);
@@ -607,7 +614,7 @@ fn refused(
 
 async fn edit_form(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::Conference>,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
@@ -630,7 +637,7 @@ async fn edit_form(
 
 async fn update(
     req: HttpRequest,
-    post: Posted<StaffUser>,
+    post: Posted<StaffUser<role::Conference>>,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;

@@ -13,6 +13,7 @@ use super::encode;
 use crate::exports::dashboard::{self, Day};
 use crate::exports::rules::MoneyTotals;
 use crate::ids::ConferenceId;
+use crate::ops::role;
 use crate::values::money::Money;
 use crate::web::error::PageError;
 use crate::web::format;
@@ -187,7 +188,7 @@ struct DashboardPage {
 
 async fn show(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::ConferenceOrFinance>,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;

@@ -17,6 +17,7 @@ use crate::documents;
 use crate::exports::ops::{self as exports, CsvFile, DelegateList};
 use crate::exports::store::ExportFilter;
 use crate::ids::{ConferenceId, OrganisationId};
+use crate::ops::role;
 use crate::registrations::rules::PaymentStatus;
 use crate::state::AppState;
 use crate::values::Region;
@@ -156,7 +157,7 @@ struct DownloadsPage {
 
 async fn page(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::ConferenceOrCredentials>,
     id: web::Path<uuid::Uuid>,
     query: web::Query<FilterQuery>,
 ) -> Result<HttpResponse, PageError> {
@@ -267,7 +268,7 @@ async fn list_for(
 
 async fn delegates_csv(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::ConferenceOrCredentials>,
     id: web::Path<uuid::Uuid>,
     query: web::Query<FilterQuery>,
 ) -> Result<HttpResponse, PageError> {
@@ -292,7 +293,7 @@ async fn delegates_csv(
 
 async fn delegates_xlsx(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::ConferenceOrCredentials>,
     id: web::Path<uuid::Uuid>,
     query: web::Query<FilterQuery>,
 ) -> Result<HttpResponse, PageError> {
@@ -317,7 +318,7 @@ fn csv_download(file: CsvFile) -> HttpResponse {
 
 async fn motions_csv(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::Conference>,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
@@ -332,7 +333,7 @@ async fn motions_csv(
 
 async fn cac_csv(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::Conference>,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
@@ -348,7 +349,7 @@ async fn cac_csv(
 /// Badges as PDF, with the page's filters (staff; role `credentials`).
 async fn badges_pdf(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::Credentials>,
     id: web::Path<uuid::Uuid>,
     query: web::Query<FilterQuery>,
 ) -> Result<HttpResponse, PageError> {
@@ -379,7 +380,7 @@ async fn badges_pdf(
 /// The attendance list (staff; role `credentials`).
 async fn attendance_csv(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::Credentials>,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;

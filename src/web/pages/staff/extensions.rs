@@ -12,6 +12,7 @@ use crate::conferences::Conference;
 use crate::deadlines::ops::{self as deadlines, GrantExtension};
 use crate::deadlines::rules::DeadlineKey;
 use crate::ids::OrganisationId;
+use crate::ops::role;
 use crate::ops::Error;
 use crate::organisations::OrganisationRow;
 use crate::state::AppState;
@@ -183,7 +184,7 @@ struct Query {
 
 async fn list(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::Conference>,
     query: web::Query<Query>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
@@ -208,9 +209,12 @@ fn describe(field: &str, message: &str) -> String {
     sentence(&format!("{label} {message}"))
 }
 
-async fn grant(req: HttpRequest, post: Posted<StaffUser>) -> Result<HttpResponse, PageError> {
+async fn grant(
+    req: HttpRequest,
+    post: Posted<StaffUser<role::Conference>>,
+) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
-    let (StaffUser(session), form) = (post.who, post.form);
+    let (StaffUser(session, _), form) = (post.who, post.form);
     let t = Typed {
         organisation: form.get("organisation_id").to_owned(),
         deadline: form.get("deadline").to_owned(),

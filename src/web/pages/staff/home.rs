@@ -5,6 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use crate::conferences;
+use crate::ops::role;
 use crate::web::error::PageError;
 use crate::web::format;
 use crate::web::pages::{render, Chrome};
@@ -49,7 +50,10 @@ struct HomePage {
     conferences: Vec<ConferenceLine>,
 }
 
-async fn home(req: HttpRequest, StaffUser(session): StaffUser) -> Result<HttpResponse, PageError> {
+async fn home(
+    req: HttpRequest,
+    StaffUser(session, _): StaffUser<role::AnyStaff>,
+) -> Result<HttpResponse, PageError> {
     let conferences = all_conferences(&req).await?;
     render(&HomePage {
         chrome: Chrome::signed_in("Staff console", &session),

@@ -9,6 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use crate::ids::OrganisationId;
+use crate::ops::role;
 use crate::ops::Error;
 use crate::organisations::ops::{
     self, CreateOrganisation, ImportOrganisations, ListFilter, OrganisationPatch, SetActive,
@@ -121,7 +122,7 @@ fn region_choices(regions: &[String], current: &str, first: &str) -> Vec<Choice>
 
 async fn list(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::Conference>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
@@ -279,7 +280,7 @@ fn form_problems(e: Error) -> Result<Problems, PageError> {
 
 async fn new_form(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::Conference>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
     let typed = Typed {
@@ -298,7 +299,10 @@ async fn new_form(
     ))
 }
 
-async fn create(req: HttpRequest, post: Posted<StaffUser>) -> Result<HttpResponse, PageError> {
+async fn create(
+    req: HttpRequest,
+    post: Posted<StaffUser<role::Conference>>,
+) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
     let session = &post.who.0;
     let typed = Typed::read(&post.form);
@@ -378,7 +382,7 @@ fn edit_page(
 
 async fn edit_form(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::Conference>,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
@@ -401,7 +405,7 @@ async fn edit_form(
 
 async fn update(
     req: HttpRequest,
-    post: Posted<StaffUser>,
+    post: Posted<StaffUser<role::Conference>>,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
@@ -443,7 +447,7 @@ async fn update(
 
 async fn set_active(
     req: HttpRequest,
-    post: Posted<StaffUser>,
+    post: Posted<StaffUser<role::Conference>>,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
@@ -549,7 +553,9 @@ fn import_page(
     }
 }
 
-async fn import_form(StaffUser(session): StaffUser) -> Result<HttpResponse, PageError> {
+async fn import_form(
+    StaffUser(session, _): StaffUser<role::Conference>,
+) -> Result<HttpResponse, PageError> {
     render(&import_page(
         &session,
         Problems::default(),
@@ -590,7 +596,10 @@ async fn check(
 }
 
 /// The upload: every row checked and shown, nothing saved.
-async fn preview(req: HttpRequest, upload: Uploaded) -> Result<HttpResponse, PageError> {
+async fn preview(
+    req: HttpRequest,
+    upload: Uploaded<role::Conference>,
+) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
     let session = &upload.who.0;
     let file = upload
@@ -627,7 +636,10 @@ async fn preview(req: HttpRequest, upload: Uploaded) -> Result<HttpResponse, Pag
 /// import operation, which refuses it if a name has been taken since the
 /// preview (then the rows are shown again with their problems). A second
 /// post of the same form gets the first one's result.
-async fn confirm(req: HttpRequest, post: Posted<StaffUser>) -> Result<HttpResponse, PageError> {
+async fn confirm(
+    req: HttpRequest,
+    post: Posted<StaffUser<role::Conference>>,
+) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
     let session = &post.who.0;
     let csv = post.form.get("csv").to_owned();

@@ -10,6 +10,7 @@ use super::pick;
 use crate::email::ops::{self as outbox_ops, RetryEmail};
 use crate::email::outbox::{ListFilter, OutboxRow, Status};
 use crate::ids::{ConferenceId, EmailId};
+use crate::ops::role;
 use crate::ops::Error;
 use crate::web::error::{sentence, PageError};
 use crate::web::fields::{new_idempotency_key, Problems};
@@ -88,7 +89,7 @@ struct OutboxPage {
 
 async fn list(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::Admin>,
     query: web::Query<Query>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
@@ -191,11 +192,11 @@ async fn list(
 
 async fn retry(
     req: HttpRequest,
-    post: Posted<StaffUser>,
+    post: Posted<StaffUser<role::Admin>>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
-    let (StaffUser(session), form) = (post.who, post.form);
+    let (StaffUser(session, _), form) = (post.who, post.form);
     let id = EmailId::parse(&id.into_inner()).map_err(|_| PageError::NotFound)?;
     let back = form.get("back").to_owned();
     let back = if back

@@ -17,6 +17,7 @@ use crate::audit::{self, ListFilter as AuditFilter};
 use crate::deadlines::outlook::{self, Outlook};
 use crate::deadlines::rules::substitution_deadline;
 use crate::ids::{DelegateId, OrganisationId, RegistrationId};
+use crate::ops::role;
 use crate::ops::{Actor, Error};
 use crate::organisations::{self, OrganisationRow};
 use crate::registrations::ops::{
@@ -143,7 +144,7 @@ struct ListPage {
 
 async fn list(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::ConferenceOrFinance>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
@@ -519,7 +520,7 @@ struct ShowQuery {
 
 async fn show(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::ConferenceOrFinance>,
     id: web::Path<uuid::Uuid>,
     query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, PageError> {
@@ -542,11 +543,11 @@ async fn show(
 
 async fn pay(
     req: HttpRequest,
-    post: Posted<StaffUser>,
+    post: Posted<StaffUser<role::Finance>>,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
-    let (StaffUser(session), form) = (post.who, post.form);
+    let (StaffUser(session, _), form) = (post.who, post.form);
     let registration_id = RegistrationId::from(id.into_inner());
     let l = load(&state, session.actor(), registration_id.clone()).await?;
     let typed = PaymentTyped {
@@ -710,7 +711,7 @@ fn substitute_page(
 
 async fn substitute_form(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::Conference>,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
@@ -729,11 +730,11 @@ async fn substitute_form(
 
 async fn substitute(
     req: HttpRequest,
-    post: Posted<StaffUser>,
+    post: Posted<StaffUser<role::Conference>>,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
-    let (StaffUser(session), form) = (post.who, post.form);
+    let (StaffUser(session, _), form) = (post.who, post.form);
     let p = load_place(&state, session.actor(), id.into_inner().into()).await?;
     let t = PersonForm::read(&form);
     let key = match form.get(IDEMPOTENCY_FIELD) {
@@ -825,7 +826,7 @@ fn cancel_page(session: &session::SignedIn, p: &Place, problems: Problems) -> Ca
 
 async fn cancel_form(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::Conference>,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
@@ -838,11 +839,11 @@ async fn cancel_form(
 
 async fn cancel(
     req: HttpRequest,
-    post: Posted<StaffUser>,
+    post: Posted<StaffUser<role::Conference>>,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
-    let (StaffUser(session), form) = (post.who, post.form);
+    let (StaffUser(session, _), form) = (post.who, post.form);
     let p = load_place(&state, session.actor(), id.into_inner().into()).await?;
     let delegate_id = p.d.id.clone();
     let outcome = run_form(&state, session.actor(), form.idempotency_key(), || Cancel {

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use super::encode;
 use crate::exports::ops::{self as exports, CsvFile};
 use crate::ids::ConferenceId;
+use crate::ops::role;
 use crate::ops::Error;
 use crate::rooms::ops::{self as rooms, BlockInput, CreateRoomBlock, RoomBlock};
 use crate::state::AppState;
@@ -190,7 +191,7 @@ struct Query {
 
 async fn show(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::Conference>,
     id: web::Path<uuid::Uuid>,
     query: web::Query<Query>,
 ) -> Result<HttpResponse, PageError> {
@@ -250,11 +251,11 @@ fn nights(t: &Typed, problems: &mut Problems) -> Option<BTreeMap<String, u32>> {
 
 async fn add(
     req: HttpRequest,
-    post: Posted<StaffUser>,
+    post: Posted<StaffUser<role::Conference>>,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
-    let (StaffUser(session), form) = (post.who, post.form);
+    let (StaffUser(session, _), form) = (post.who, post.form);
     let conference_id = ConferenceId::from(id.into_inner());
     let field = |name: &str| form.get(name).trim().to_owned();
     let t = Typed {
@@ -341,7 +342,7 @@ fn download(file: CsvFile, content_type: &'static str) -> HttpResponse {
 
 async fn rooming_csv(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::Conference>,
     id: web::Path<uuid::Uuid>,
     query: web::Query<HotelQuery>,
 ) -> Result<HttpResponse, PageError> {
@@ -351,7 +352,7 @@ async fn rooming_csv(
 
 async fn rooming_xlsx(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::Conference>,
     id: web::Path<uuid::Uuid>,
     query: web::Query<HotelQuery>,
 ) -> Result<HttpResponse, PageError> {

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::pick;
 use crate::ids::SubmissionId;
+use crate::ops::role;
 use crate::ops::Error;
 use crate::submissions::ops::{self as submissions, ListQuery, Review};
 use crate::submissions::rules::{
@@ -110,7 +111,7 @@ struct QueuePage {
 
 async fn list(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::Conference>,
     query: web::Query<ListQueryParams>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
@@ -362,7 +363,7 @@ struct ShowQuery {
 
 async fn show(
     req: HttpRequest,
-    StaffUser(session): StaffUser,
+    StaffUser(session, _): StaffUser<role::Conference>,
     id: web::Path<uuid::Uuid>,
     query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, PageError> {
@@ -379,11 +380,11 @@ async fn show(
 
 async fn review(
     req: HttpRequest,
-    post: Posted<StaffUser>,
+    post: Posted<StaffUser<role::Conference>>,
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
-    let (StaffUser(session), form) = (post.who, post.form);
+    let (StaffUser(session, _), form) = (post.who, post.form);
     let submission_id = SubmissionId::from(id.into_inner());
     let l = load(&state, &session, submission_id.clone()).await?;
     let t = Typed {
