@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod organisations;
 pub mod outbox;
 pub mod pagination;
+pub mod privacy;
 pub mod registrations;
 pub mod responses;
 pub mod submissions;
@@ -111,7 +112,8 @@ where
                 .configure(submissions::routes)
                 .configure(extensions::routes)
                 .configure(outbox::routes)
-                .configure(exports::routes),
+                .configure(exports::routes)
+                .configure(privacy::routes),
         )
 }
 

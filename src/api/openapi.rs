@@ -27,6 +27,7 @@ use utoipa::{Modify, OpenApi};
         (name = "extensions", description = "Late-submission extensions and the audit log"),
         (name = "outbox", description = "Outgoing emails (staff)"),
         (name = "exports", description = "Delegate lists (CSV, XLSX) and conference summaries (staff)"),
+        (name = "privacy", description = "Subject access and erasure requests (staff)"),
         (name = "health", description = "Probes"),
     )
 )]

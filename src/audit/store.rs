@@ -23,6 +23,10 @@ text_enum! {
         OverpaymentRecorded = "overpayment_recorded",
         /// Staff issued an invoice on request.
         InvoiceIssued = "invoice_issued",
+        /// Staff answered a subject access request (counts only).
+        SubjectAccess = "subject_access",
+        /// Staff erased a person's data on request (counts only).
+        PersonalDataErased = "personal_data_erased",
     }
 }
 

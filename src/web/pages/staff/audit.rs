@@ -34,6 +34,8 @@ pub fn action_label(a: AuditAction) -> &'static str {
         AuditAction::DuplicateAllowed => "Duplicate place allowed",
         AuditAction::OverpaymentRecorded => "Overpayment recorded",
         AuditAction::InvoiceIssued => "Invoice issued",
+        AuditAction::SubjectAccess => "Subject access request answered",
+        AuditAction::PersonalDataErased => "Personal data erased",
     }
 }
 
