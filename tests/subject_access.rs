@@ -5,7 +5,8 @@
 
 mod common;
 
-use common::{Backend, TestApp};
+use common::visitor::Visitor;
+use common::{Backend, TestApp, PASSWORD};
 use diesel::prelude::*;
 use plenary::db::schema::{audit_log, delegates, organisations, submissions, users};
 use plenary::email::schema::outbox;
@@ -15,6 +16,7 @@ backend_tests!(
     the_file_holds_every_place_nomination_email_and_account,
     erasure_leaves_nothing_personal_and_keeps_the_money,
     an_unpaid_invoice_keeps_its_billing_contact,
+    the_console_pages_answer_and_erase,
 );
 
 const ANN: &str = "Ann.Jones@Cardiff.example";
@@ -149,7 +151,10 @@ async fn the_file_holds_every_place_nomination_email_and_account(backend: Backen
     assert_eq!(places.len(), 2, "{file:#}");
     assert_eq!(places[0]["conference_id"], p.first.as_str());
     assert_eq!(places[0]["name"], "Ann Jones");
-    assert_eq!(places[0]["email"], "Ann.Jones@cardiff.example", "domains are stored lower-cased");
+    assert_eq!(
+        places[0]["email"], "Ann.Jones@cardiff.example",
+        "domains are stored lower-cased"
+    );
     assert_eq!(places[0]["status"], "active");
     assert_eq!(places[0]["dietary_requirements"], "Vegan");
     assert_eq!(places[0]["access_requirements"], "Hearing loop");
@@ -487,4 +492,107 @@ async fn an_unpaid_invoice_keeps_its_billing_contact(backend: Backend) {
     assert_eq!(contact().await.unwrap(), "Treasurer@newport.example");
     let file = subject_access(&app, &staff, "treasurer@newport.example").await;
     assert_eq!(file["organisation_contacts"].as_array().unwrap().len(), 1);
+}
+
+async fn the_console_pages_answer_and_erase(backend: Backend) {
+    let p = person(backend).await;
+    let app = &p.app;
+    all_sent(app).await;
+    app.create_user("dpo@party.example", "staff", None).await;
+    let mut v = Visitor::new(app);
+    assert_eq!(v.sign_in("dpo@party.example", PASSWORD).await.status, 303);
+
+    let form = v.get("/staff/privacy/subject-access").await;
+    assert_eq!(form.status, 200);
+    let csrf = form.hidden("csrf_token");
+    let bad = v
+        .post(
+            "/staff/privacy/subject-access",
+            &[
+                ("csrf_token", &csrf),
+                ("email", "not an address"),
+                ("format", "html"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.text.contains("There is a problem"), "{}", bad.text);
+    let summary = v
+        .post(
+            "/staff/privacy/subject-access",
+            &[("csrf_token", &csrf), ("email", ANN), ("format", "html")],
+        )
+        .await;
+    assert_eq!(summary.status, 200);
+    for held in [
+        "Ann Jones",
+        "Vegan",
+        "Hearing loop",
+        "A tireless campaigner.",
+        "cancelled",
+    ] {
+        assert!(summary.text.contains(held), "{held}: {}", summary.text);
+    }
+    let download = v
+        .post(
+            "/staff/privacy/subject-access",
+            &[("csrf_token", &csrf), ("email", ANN), ("format", "json")],
+        )
+        .await;
+    assert_eq!(download.status, 200);
+    assert!(download.headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    let file: Value = serde_json::from_str(&download.text).unwrap();
+    assert_eq!(file["delegate_places"].as_array().unwrap().len(), 2);
+
+    let form = v.get("/staff/privacy/erasure").await;
+    assert_eq!(form.status, 200);
+    let key = form.hidden("idempotency_key");
+    let missing = v
+        .post(
+            "/staff/privacy/erasure",
+            &[
+                ("csrf_token", &csrf),
+                ("idempotency_key", &key),
+                ("email", ANN),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(missing.status, 422);
+    assert!(
+        missing.text.contains("Reason must not be empty"),
+        "{}",
+        missing.text
+    );
+    let done = v
+        .post(
+            "/staff/privacy/erasure",
+            &[
+                ("csrf_token", &csrf),
+                ("idempotency_key", &key),
+                ("email", ANN),
+                ("reason", "Request by email"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.text);
+    assert!(
+        done.text
+            .contains("Erased: 2 delegate place(s), 1 account(s)"),
+        "{}",
+        done.text
+    );
+    let after = v
+        .post(
+            "/staff/privacy/subject-access",
+            &[("csrf_token", &csrf), ("email", ANN), ("format", "html")],
+        )
+        .await;
+    assert!(after
+        .text
+        .contains("Plenary holds nothing about this address."));
+    assert!(!after.text.contains("Ann Jones"));
 }

@@ -18,6 +18,7 @@ mod home;
 mod organisations;
 pub mod outbox;
 pub mod pick;
+mod privacy;
 pub mod registrations;
 pub mod submissions;
 
@@ -36,6 +37,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     downloads::routes(cfg);
     outbox::routes(cfg);
     audit::routes(cfg);
+    privacy::routes(cfg);
 }
 
 /// A value percent-encoded for a link's query string.
