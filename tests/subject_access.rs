@@ -478,6 +478,31 @@ async fn an_unpaid_invoice_keeps_its_billing_contact(backend: Backend) {
     assert!(detail.contains("organisation_contacts"), "{detail}");
     assert_eq!(contact().await.unwrap(), "Treasurer@newport.example");
 
+    // The console page says the same, and keeps what was typed.
+    app.create_user("dpo@party.example", "staff", None).await;
+    let mut v = Visitor::new(&app);
+    assert_eq!(v.sign_in("dpo@party.example", PASSWORD).await.status, 303);
+    let form = v.get("/staff/privacy/erasure").await;
+    let page = v
+        .post(
+            "/staff/privacy/erasure",
+            &[
+                ("csrf_token", &form.hidden("csrf_token")),
+                ("idempotency_key", &form.hidden("idempotency_key")),
+                ("email", "treasurer@newport.example"),
+                ("reason", "asked"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 409);
+    assert!(
+        page.text.contains("Newport Party (unpaid invoice"),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("value=\"treasurer@newport.example\""));
+    assert_eq!(contact().await.unwrap(), "Treasurer@newport.example");
+
     let erased = app
         .post(
             "/api/v1/erasures",
