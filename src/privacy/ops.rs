@@ -238,8 +238,12 @@ pub fn gather(
     let nominations = store::nominations(conn, &delegate_ids, &names)?;
     let emails = store::emails(conn, &key)?;
     let retries = store::retry_records(conn, &key)?;
-    let mut registrations: Vec<_> = places.iter().map(|p| p.registration.id.clone()).collect();
-    registrations.dedup();
+    let mut registrations = Vec::new();
+    for p in &places {
+        if !registrations.contains(&p.registration.id) {
+            registrations.push(p.registration.id.clone());
+        }
+    }
     let invoices = store::invoices_of(conn, &registrations)?;
     let user_ids: Vec<_> = accounts.iter().map(|a| a.user.id.clone()).collect();
     let subjects: Vec<String> = delegate_ids

@@ -25,6 +25,20 @@ pub fn email_key(stored: &str) -> String {
     stored.trim().nfc().collect::<String>().to_lowercase()
 }
 
+/// Whether `text` quotes the address `key` (as [`email_key`]) as a whole
+/// address: not as the tail of a longer one (`joann@x.example` does not
+/// quote `ann@x.example`) nor the head of a longer domain.
+pub fn quotes(text: &str, key: &str) -> bool {
+    let text = email_key(text);
+    let part_of_address = |c: char| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c);
+    text.match_indices(key).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + key.len()..].chars().next();
+        !before.is_some_and(part_of_address)
+            && !after.is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '_')
+    })
+}
+
 /// What erasure does to one personal column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -309,6 +323,17 @@ mod tests {
         assert_eq!(email_key(" Ann@Cardiff.Example "), "ann@cardiff.example");
         assert_eq!(email_key("Zoe\u{0301}@x.example"), "zo\u{e9}@x.example");
         assert_eq!(erased_email("d1"), "erased-d1@invalid");
+    }
+
+    #[test]
+    fn an_address_is_quoted_whole() {
+        let key = "ann@x.example";
+        assert!(quotes("{\"email\":\"Ann@X.example\"}", key));
+        assert!(quotes("to ann@x.example.", key));
+        assert!(!quotes("joann@x.example", key));
+        assert!(!quotes("j.ann@x.example", key));
+        assert!(!quotes("ann@x.example-mail.org", key));
+        assert!(!quotes("ann@x.examples", key));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::rules::{email_key, erased_email, ERASED_NAME};
+use super::rules::{email_key, erased_email, quotes, ERASED_NAME};
 use crate::accounts::store::UserRow;
 use crate::accounts::throttle;
 use crate::audit::AuditRow;
@@ -233,6 +233,9 @@ pub fn emails(conn: &mut DbConnection, key: &str) -> QueryResult<Vec<Email>> {
         .load(conn)?;
     Ok(rows
         .into_iter()
+        .filter(|(row, payload)| {
+            to_them.contains(&row.id) || payload.as_deref().is_some_and(|p| quotes(p, key))
+        })
         .map(|(row, payload)| Email {
             to_them: to_them.contains(&row.id),
             row,
@@ -258,7 +261,7 @@ pub fn retry_records(
         .load(conn)?;
     Ok(all
         .into_iter()
-        .filter(|(_, _, _, body)| body.as_deref().is_some_and(|b| email_key(b).contains(key)))
+        .filter(|(_, _, _, body)| body.as_deref().is_some_and(|b| quotes(b, key)))
         .map(|(user, k, at, _)| (user, k, at))
         .collect())
 }
