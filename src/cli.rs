@@ -80,6 +80,17 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Write everything held about the person with an email address to
+    /// stdout as JSON (the API's subject access file), audited as a
+    /// request by the staff account named.
+    SubjectAccess {
+        /// The person's email address.
+        #[arg(long)]
+        email: String,
+        /// The staff account answering the request (see `create-staff`).
+        #[arg(long)]
+        staff: String,
+    },
 }
 
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`), as readable
@@ -192,7 +203,61 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Demo { staff, password } => demo(settings, &staff, &password),
         Command::Retention { dry_run } => retention(&settings, dry_run),
+        Command::SubjectAccess { email, staff } => subject_access(settings, &email, &staff),
     }
+}
+
+/// The application state for a one-off command.
+fn one_off_state(settings: Settings) -> anyhow::Result<crate::state::AppState> {
+    let (pool, backend) = db::connect(&settings.database_url, 2, settings.sqlite_wal_max_bytes)?;
+    Ok(crate::state::AppState {
+        pool,
+        backend,
+        clock: Arc::new(SystemClock),
+        settings: Arc::new(settings),
+        metrics: Arc::new(crate::metrics::Metrics::new()),
+    })
+}
+
+/// The staff account named on the command line, as an actor holding `role`.
+async fn staff_actor(
+    state: &crate::state::AppState,
+    staff: &str,
+    role: StaffRole,
+) -> anyhow::Result<crate::ops::Actor> {
+    let email = EmailAddress::parse(staff)
+        .map_err(|e| anyhow::anyhow!("--staff {e}"))?
+        .normalised();
+    state
+        .db(move |conn| Ok(crate::accounts::store::by_email(conn, &email)?))
+        .await?
+        .filter(|u| u.disabled_at.is_none())
+        .and_then(crate::accounts::ops::actor_of)
+        .filter(|a| a.permits(role))
+        .with_context(|| {
+            format!(
+                "no staff account {staff} with the {} role: create one with create-staff",
+                role.as_str()
+            )
+        })
+}
+
+/// `plenary subject-access`: the subject access file as JSON on stdout.
+fn subject_access(settings: Settings, email: &str, staff: &str) -> anyhow::Result<()> {
+    let email = EmailAddress::parse(email).map_err(|e| anyhow::anyhow!("--email {e}"))?;
+    let state = one_off_state(settings)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let actor = staff_actor(&state, staff, StaffRole::DataProtection).await?;
+        let file = state
+            .run(&actor, crate::privacy::ops::SubjectAccess { email })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!("{}", serde_json::to_string_pretty(&file)?);
+        Ok(())
+    })
 }
 
 /// One retention run now (or its counts only), printed rule by rule.

@@ -372,3 +372,54 @@ fn retention_dry_run_counts_and_a_run_clears() {
     assert!(retention(&[]).contains("login_throttle: cleared 2\n"));
     assert!(retention(&["--dry-run"]).contains("login_throttle: would clear 0\n"));
 }
+
+#[test]
+fn subject_access_writes_the_file_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = plenary(dir.path()).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    };
+    run(&[
+        "create-staff",
+        "--email",
+        "chair@party.example",
+        "--password",
+        "a long enough password",
+    ]);
+    run(&["demo", "--staff", "chair@party.example"]);
+    let out = run(&[
+        "subject-access",
+        "--email",
+        "Secretary@Cardiff.example",
+        "--staff",
+        "chair@party.example",
+    ]);
+    let file: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(file["email"], "Secretary@cardiff.example");
+    assert_eq!(file["accounts"][0]["email"], "secretary@cardiff.example");
+    assert_eq!(file["accounts"][0]["name"], "Cardiff secretary");
+    assert_eq!(
+        file["organisation_contacts"][0]["organisation"],
+        "Cardiff Co-operative Party"
+    );
+    assert_eq!(file["delegate_places"], serde_json::json!([]));
+
+    let out = plenary(dir.path())
+        .args([
+            "subject-access",
+            "--email",
+            "secretary@cardiff.example",
+            "--staff",
+            "nobody@party.example",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no staff account"));
+}

@@ -590,6 +590,20 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
             None,
             [401, 403, 409],
         ),
+        // Data protection (role `data_protection`): someone Plenary does
+        // not hold, so staff get an empty file and an erasure of nothing.
+        case(
+            M::GET,
+            "/api/v1/subject-access?email=nobody%40nowhere.example".into(),
+            None,
+            [401, 403, 200],
+        ),
+        case(
+            M::POST,
+            "/api/v1/erasures".into(),
+            Some(json!({"email": "nobody@nowhere.example", "reason": "isolation test"})),
+            [401, 403, 200],
+        ),
         // Registrations and delegates.
         case(
             M::POST,
@@ -929,6 +943,7 @@ async fn the_role_is_checked_before_the_body_is_read(b: Backend) {
         (Method::POST, format!("/api/v1/conferences/{id}/check-ins")),
         (Method::POST, format!("/api/v1/submissions/{id}/review")),
         (Method::PUT, format!("/api/v1/users/{id}/roles")),
+        (Method::POST, "/api/v1/erasures".to_owned()),
     ];
     let bodies = [
         json!({"slug": "x"}),

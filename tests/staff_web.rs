@@ -122,6 +122,8 @@ async fn staff_pages_refuse_organisation_users_and_signed_out_visitors(b: Backen
         format!("/staff/organisations/{o}/edit"),
         "/staff/accounts".to_owned(),
         "/staff/accounts/invite".to_owned(),
+        "/staff/privacy/subject-access".to_owned(),
+        "/staff/privacy/erasure".to_owned(),
     ];
     let staff = signed_in(&f.app, STAFF).await;
     for path in &pages {
@@ -166,6 +168,8 @@ async fn staff_pages_refuse_organisation_users_and_signed_out_visitors(b: Backen
         format!("/staff/organisations/{o}/active"),
         "/staff/organisations/import/confirm".to_owned(),
         "/staff/accounts/invite".to_owned(),
+        "/staff/privacy/subject-access".to_owned(),
+        "/staff/privacy/erasure".to_owned(),
     ] {
         let page = secretary
             .post(&path, &[("csrf_token", &csrf), ("active", "0")])

@@ -114,7 +114,8 @@ impl Keys {
     }
 }
 
-fn account_key(email: &str) -> String {
+/// The digest an account's failures are counted under (`email` as stored).
+pub fn account_key(email: &str) -> String {
     security::digest(&format!("login account\n{email}"))
 }
 

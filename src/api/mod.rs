@@ -19,6 +19,7 @@ pub mod openapi;
 pub mod organisations;
 pub mod outbox;
 pub mod pagination;
+pub mod privacy;
 pub mod programme;
 pub mod registrations;
 pub mod responses;
@@ -117,7 +118,8 @@ where
                 .configure(exports::routes)
                 .configure(programme::routes)
                 .configure(rooms::routes)
-                .configure(checkin::routes),
+                .configure(checkin::routes)
+                .configure(privacy::routes),
         )
 }
 

@@ -30,6 +30,7 @@ use utoipa::{Modify, OpenApi};
         (name = "programme", description = "A conference's programme and its iCalendar feed"),
         (name = "rooms", description = "Hotel room blocks and rooming lists"),
         (name = "credentials", description = "Badges, check-in and attendance (staff)"),
+        (name = "privacy", description = "Subject access and erasure requests (staff)"),
         (name = "health", description = "Probes"),
     )
 )]

@@ -27,6 +27,10 @@ text_enum! {
         DelegateCheckedIn = "delegate_checked_in",
         /// An administrator changed a staff account's roles.
         RolesChanged = "roles_changed",
+        /// Staff answered a subject access request (counts only).
+        SubjectAccess = "subject_access",
+        /// Staff erased a person's data on request (counts only).
+        PersonalDataErased = "personal_data_erased",
     }
 }
 

@@ -37,6 +37,8 @@ pub fn action_label(a: AuditAction) -> &'static str {
         AuditAction::InvoiceIssued => "Invoice issued",
         AuditAction::DelegateCheckedIn => "Delegate checked in",
         AuditAction::RolesChanged => "Staff roles changed",
+        AuditAction::SubjectAccess => "Subject access request answered",
+        AuditAction::PersonalDataErased => "Personal data erased",
     }
 }
 

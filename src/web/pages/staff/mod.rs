@@ -21,6 +21,7 @@ mod home;
 mod organisations;
 pub mod outbox;
 pub mod pick;
+mod privacy;
 pub mod registrations;
 mod rooms;
 pub mod submissions;
@@ -42,6 +43,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     checkin::routes(cfg);
     outbox::routes(cfg);
     audit::routes(cfg);
+    privacy::routes(cfg);
 }
 
 /// A value percent-encoded for a link's query string.
