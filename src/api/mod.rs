@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod organisations;
 pub mod outbox;
 pub mod pagination;
+pub mod payments;
 pub mod registrations;
 pub mod responses;
 pub mod submissions;
@@ -108,6 +109,7 @@ where
                 .configure(conferences::routes)
                 .configure(registrations::routes)
                 .configure(invoices::routes)
+                .configure(payments::routes)
                 .configure(submissions::routes)
                 .configure(extensions::routes)
                 .configure(outbox::routes)

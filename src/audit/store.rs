@@ -23,6 +23,8 @@ text_enum! {
         OverpaymentRecorded = "overpayment_recorded",
         /// Staff issued an invoice on request.
         InvoiceIssued = "invoice_issued",
+        /// Staff returned money to an organisation in credit.
+        RefundRecorded = "refund_recorded",
     }
 }
 
