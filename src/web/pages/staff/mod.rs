@@ -3,7 +3,7 @@
 //! dashboard (`dashboard`), organisations with the CSV import
 //! (`organisations`), accounts (`accounts`), registrations and payments
 //! (`registrations`), extensions (`extensions`), submission review
-//! (`submissions`), downloads (`downloads`), the email outbox (`outbox`)
+//! (`submissions`), downloads (`downloads`), payments and refunds (`payments`), the email outbox (`outbox`)
 //! and the audit log (`audit`). Every page takes a
 //! [`StaffUser`](crate::web::session::StaffUser): an organisation's user
 //! is refused (403) and a visitor who is not signed in is sent to sign in.
@@ -17,6 +17,7 @@ pub mod extensions;
 mod home;
 mod organisations;
 pub mod outbox;
+mod payments;
 pub mod pick;
 pub mod registrations;
 pub mod submissions;
@@ -34,6 +35,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     extensions::routes(cfg);
     submissions::routes(cfg);
     downloads::routes(cfg);
+    payments::routes(cfg);
     outbox::routes(cfg);
     audit::routes(cfg);
 }
