@@ -22,6 +22,7 @@ backend_tests!(
     every_desk_page_is_for_staff_only,
     finding_a_registration_and_recording_a_payment,
     a_refused_payment_is_shown_beside_its_field_and_changes_nothing,
+    a_refund_is_recorded_and_payments_reconciled_from_the_console,
     late_cancellation_and_substitution_are_labelled_and_audited,
     reviewing_accepts_rules_out_and_composites,
     downloads_are_real_csv_and_excel_files,
@@ -538,6 +539,145 @@ async fn a_refused_payment_is_shown_beside_its_field_and_changes_nothing(b: Back
     assert!(page.text.contains("£75.00 to refund"));
     assert!(page.text.contains("Overpayment recorded"));
     assert_eq!(f.audit("overpayment_recorded").await.len(), 1);
+}
+
+async fn a_refund_is_recorded_and_payments_reconciled_from_the_console(b: Backend) {
+    let f = fixture(b).await;
+    let desk = f.desk().await;
+    let id = f.registration_id();
+    let path = format!("/staff/registrations/{id}");
+    // Paid in full, then staff issue an invoice and cancel Grace: £90.00
+    // in credit.
+    f.app
+        .post(
+            &format!("/api/v1/registrations/{id}/payments"),
+            Some(&f.token),
+            &json!({"amount": "225.00", "method": "cheque", "reference": "Cheque 1"}),
+        )
+        .await
+        .expect(201);
+    let invoice = f
+        .app
+        .post(
+            &format!("/api/v1/registrations/{id}/invoices"),
+            Some(&f.token),
+            &json!({}),
+        )
+        .await
+        .expect(201);
+    let grace = f.registration["delegates"][1]["id"].as_str().unwrap();
+    f.app
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/v1/delegates/{grace}/cancellation"),
+            Some(&f.token),
+            None,
+            &[],
+        )
+        .await
+        .expect(200);
+
+    let page = desk.get(&path).await;
+    assert!(page.text.contains("£90.00 to refund"));
+    assert!(page.text.contains(">Record a refund</h2>"));
+    assert!(page.text.contains(">Record refund</button>"));
+    assert!(!page.text.contains(">Record payment</button>"));
+    assert_eq!(page.value_of("amount"), "90.00", "the credit is offered");
+    // The invoice and its credit note, as PDFs through the session.
+    let invoice_link = format!(
+        "/documents/invoices/{}.pdf",
+        invoice["id"].as_str().unwrap()
+    );
+    assert!(page.text.contains(&invoice_link), "{}", page.text);
+    assert!(page.text.contains("Credit note CN-0001"));
+    let pdf = desk.get(&invoice_link).await;
+    assert_eq!(pdf.status, 200);
+    assert_eq!(pdf.headers.get(CONTENT_TYPE).unwrap(), "application/pdf");
+    assert!(pdf.bytes.starts_with(b"%PDF-"));
+
+    // Too much: beside the field, nothing changes.
+    let csrf = page.hidden("csrf_token");
+    let key = uuid::Uuid::new_v4().to_string();
+    let refund = |amount: &'static str, key: String| {
+        vec![
+            ("csrf_token".to_owned(), csrf.clone()),
+            ("idempotency_key".to_owned(), key),
+            ("amount".to_owned(), amount.to_owned()),
+            ("method".to_owned(), "bank_transfer".to_owned()),
+            ("reference".to_owned(), "BACS 0042".to_owned()),
+        ]
+    };
+    let fields = refund("95.00", key);
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let refused = desk.post(&format!("{path}/refunds"), &pairs).await;
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert_eq!(
+        refused.error_of("amount"),
+        "Amount is more than the £90.00 to refund"
+    );
+    assert_eq!(refused.value_of("amount"), "95.00");
+    assert_eq!(f.api_registration().await["amount_paid"], "225.00");
+
+    let fields = refund("90.00", uuid::Uuid::new_v4().to_string());
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let done = desk.post(&format!("{path}/refunds"), &pairs).await;
+    assert_eq!(done.status, 303, "{}", done.text);
+    assert_eq!(done.location(), format!("{path}?done=refunded"));
+    let page = desk.get(&format!("{path}?done=refunded")).await;
+    assert!(page.text.contains("The refund has been recorded"));
+    assert!(page.text.contains(">Paid</span>"));
+    assert!(page.text.contains("-£90.00"));
+    assert!(page.text.contains("Refund recorded"));
+    assert_eq!(f.audit("refund_recorded").await.len(), 1);
+
+    // The conference's payments page and its CSV.
+    let c = &f.conference;
+    let dashboard = desk.get(&format!("/staff/conferences/{c}")).await;
+    assert!(dashboard
+        .text
+        .contains(&format!("href=\"/staff/conferences/{c}/payments\"")));
+    let payments = desk.get(&format!("/staff/conferences/{c}/payments")).await;
+    assert_eq!(payments.status, 200);
+    assert!(payments.text.contains(&f.reference()));
+    assert!(payments.text.contains("BACS 0042"));
+    assert!(payments.text.contains("£225.00"));
+    assert!(payments.text.contains("£135.00"), "net received");
+    let csv = desk
+        .get(&format!("/staff/conferences/{c}/payments.csv"))
+        .await;
+    assert_eq!(csv.status, 200);
+    let body = csv.bytes.strip_prefix("\u{feff}".as_bytes()).unwrap();
+    let mut reader = csv::Reader::from_reader(body);
+    let amounts: Vec<String> = reader.records().map(|r| r.unwrap()[7].to_owned()).collect();
+    assert_eq!(amounts, ["225.00", "-90.00"]);
+
+    // The organisation's booking page links its invoice and credit note.
+    let mut secretary = Visitor::new(&f.app);
+    secretary.sign_in("sec@cardiff.example").await;
+    let booking = secretary.get(&format!("/portal/registrations/{id}")).await;
+    assert!(booking.text.contains(&invoice_link), "{}", booking.text);
+    assert_eq!(secretary.get(&invoice_link).await.status, 200);
+    // Not the staff pages, and not another organisation's documents.
+    assert_eq!(
+        secretary
+            .get(&format!("/staff/conferences/{c}/payments"))
+            .await
+            .status,
+        403
+    );
+    let other = f.app.organisation(&f.token, "Swansea", "Wales").await;
+    f.app
+        .create_user("sec@swansea.example", "organisation", Some(&other))
+        .await;
+    let mut stranger = Visitor::new(&f.app);
+    stranger.sign_in("sec@swansea.example").await;
+    assert_eq!(stranger.get(&invoice_link).await.status, 404);
 }
 
 async fn late_cancellation_and_substitution_are_labelled_and_audited(b: Backend) {

@@ -624,6 +624,15 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
             Some(json!({"amount": "10.00", "method": "cheque", "reference": "chq 1"})),
             [401, 403, 201],
         ),
+        // Not in credit, so staff are told no refund is due.
+        case(
+            M::POST,
+            format!("/api/v1/registrations/{reg_id}/refunds"),
+            Some(json!({"amount": "10.00", "method": "cheque", "reference": "chq 2"})),
+            [401, 403, 409],
+        ),
+        case(M::GET, c("/payments"), None, [401, 403, 200]),
+        case(M::GET, c("/payments.csv"), None, [401, 403, 200]),
         case(
             M::GET,
             format!("/api/v1/registrations/{reg_id}/invoices"),
@@ -939,6 +948,7 @@ async fn the_role_is_checked_before_the_body_is_read(b: Backend) {
         (Method::POST, "/api/v1/organisations".to_owned()),
         (Method::POST, "/api/v1/users".to_owned()),
         (Method::POST, format!("/api/v1/registrations/{id}/payments")),
+        (Method::POST, format!("/api/v1/registrations/{id}/refunds")),
         (Method::POST, format!("/api/v1/conferences/{id}/extensions")),
         (Method::POST, format!("/api/v1/conferences/{id}/check-ins")),
         (Method::POST, format!("/api/v1/submissions/{id}/review")),

@@ -419,7 +419,7 @@ pub async fn summary(
 }
 
 /// A finished CSV file as a download.
-fn csv_download(file: CsvFile) -> HttpResponse {
+pub(super) fn csv_download(file: CsvFile) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(CSV_TYPE)
         .insert_header(attachment(&file.file_name))

@@ -19,6 +19,7 @@ pub mod openapi;
 pub mod organisations;
 pub mod outbox;
 pub mod pagination;
+pub mod payments;
 pub mod privacy;
 pub mod programme;
 pub mod registrations;
@@ -112,6 +113,7 @@ where
                 .configure(conferences::routes)
                 .configure(registrations::routes)
                 .configure(invoices::routes)
+                .configure(payments::routes)
                 .configure(submissions::routes)
                 .configure(extensions::routes)
                 .configure(outbox::routes)

@@ -21,7 +21,7 @@ use crate::registrations::ops::{
     self as registrations, Cancel, ListFilter, Payment, RecordPayment, Register, Substitute,
 };
 use crate::registrations::rules::{
-    self as rules, DelegateInput, PaymentChannel, PaymentMethod, PaymentStatus,
+    self as rules, DelegateInput, PaymentChannel, PaymentKind, PaymentMethod, PaymentStatus,
 };
 use crate::registrations::{DelegateRow, Registration};
 use crate::rooms::rules::Stay;
@@ -355,6 +355,8 @@ pub struct PaymentView {
     pub id: crate::ids::PaymentId,
     #[schema(value_type = String, format = Uuid)]
     pub registration_id: RegistrationId,
+    /// `payment`, or `refund` (money returned; the amount is positive).
+    pub kind: PaymentKind,
     pub amount: Money,
     pub method: PaymentChannel,
     pub reference: String,
@@ -371,6 +373,7 @@ impl From<Payment> for PaymentView {
             registration: RegistrationView::from(&p.registration),
             id: p.row.id,
             registration_id: p.row.registration_id,
+            kind: p.row.kind,
             amount: Money::from_minor(p.row.amount_minor),
             method: p.row.method,
             reference: p.row.reference,

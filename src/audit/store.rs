@@ -31,6 +31,8 @@ text_enum! {
         SubjectAccess = "subject_access",
         /// Staff erased a person's data on request (counts only).
         PersonalDataErased = "personal_data_erased",
+        /// Staff returned money to an organisation in credit.
+        RefundRecorded = "refund_recorded",
     }
 }
 

@@ -164,6 +164,7 @@ diesel::table! {
         reference -> Text,
         recorded_by -> Text,
         created_at -> Timestamp,
+        kind -> Text,
     }
 }
 

@@ -84,9 +84,12 @@ impl InvoiceDocument {
     }
 }
 
-/// A receipt for one payment.
+/// A receipt for one payment, or for one refund.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReceiptDocument {
+    /// Money returned to the organisation rather than received from it.
+    #[serde(default)]
+    pub refund: bool,
     pub issuer: Issuer,
     pub organisation_name: String,
     pub conference_name: String,
@@ -134,6 +137,7 @@ impl Document {
     pub fn file_name(&self) -> String {
         match self {
             Document::Invoice(d) => d.file_name(),
+            Document::Receipt(r) if r.refund => format!("refund-{}.pdf", r.reference),
             Document::Receipt(r) => format!("receipt-{}.pdf", r.reference),
         }
     }

@@ -11,6 +11,7 @@ use skrifa::instance::{LocationRef, Size};
 use skrifa::MetadataProvider;
 
 use super::{format_money, long_date, InvoiceDocument, Issuer, ReceiptDocument};
+use crate::values::money::Money;
 
 static REGULAR_TTF: &[u8] = include_bytes!("../../assets/fonts/LiberationSans-Regular.ttf");
 static BOLD_TTF: &[u8] = include_bytes!("../../assets/fonts/LiberationSans-Bold.ttf");
@@ -299,25 +300,50 @@ pub fn invoice_pages(d: &InvoiceDocument) -> Pages {
     p
 }
 
-/// A receipt, laid out.
+/// A receipt (or refund receipt), laid out.
 pub fn receipt_pages(r: &ReceiptDocument) -> Pages {
     let money = |m| format_money(m, &r.currency);
     let mut p = Pages::default();
-    heading(&mut p, &r.issuer, "Receipt");
+    let (title, on, by, amount, thanks) = if r.refund {
+        (
+            "Refund receipt",
+            "Refunded on",
+            "Refunded by",
+            "Amount refunded",
+            "We have returned this amount to you.",
+        )
+    } else {
+        (
+            "Receipt",
+            "Received on",
+            "Paid by",
+            "Amount received",
+            "Thank you for your payment.",
+        )
+    };
+    heading(&mut p, &r.issuer, title);
     addressee(&mut p, &r.organisation_name, None);
     p.field("Booking reference", &r.reference);
     p.field("Conference", &r.conference_name);
-    p.field("Received on", &long_date(r.received_on));
-    p.field("Paid by", &r.method);
+    p.field(on, &long_date(r.received_on));
+    p.field(by, &r.method);
     p.field("Payment reference", &r.payment_reference);
     p.gap(14.0);
     p.rule();
-    p.amount("Amount received", &money(r.amount), Weight::Bold);
+    p.amount(amount, &money(r.amount), Weight::Bold);
     p.amount("Booking total", &money(r.total), Weight::Regular);
     p.amount("Paid in all", &money(r.amount_paid), Weight::Regular);
-    p.amount("Balance due", &money(r.balance), Weight::Bold);
+    if r.balance < Money::ZERO {
+        p.amount(
+            "Credit still to refund",
+            &money(Money::from_minor(-r.balance.minor())),
+            Weight::Bold,
+        );
+    } else {
+        p.amount("Balance due", &money(r.balance), Weight::Bold);
+    }
     p.gap(18.0);
-    p.line(10.0, Weight::Regular, "Thank you for your payment.");
+    p.line(10.0, Weight::Regular, thanks);
     p
 }
 

@@ -129,6 +129,8 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "password_reset.html",
     "invoice.txt",
     "invoice.html",
+    "refund_recorded.txt",
+    "refund_recorded.html",
 );
 
 /// Templates ending in `.html` are autoescaped (minijinja's default rule).
@@ -461,6 +463,32 @@ pub fn payment_receipt(
         payment_received(c, r, amount, method),
         Document::Receipt(receipt),
     )
+}
+
+/// To the organisation's contact: money was returned, with a refund
+/// receipt.
+pub fn refund_receipt(
+    c: &ConferenceInfo,
+    r: &RegistrationInfo,
+    amount: Money,
+    method: &str,
+    receipt: documents::ReceiptDocument,
+) -> OutgoingEmail {
+    let email = email(
+        "refund_recorded",
+        &r.contact_email,
+        format!("Refund for registration {} ({})", r.reference, c.name),
+        context! {
+            conference => conference_ctx(c),
+            registration => registration_ctx(r, false),
+            amount => format_money(amount, &r.currency),
+            method => payment_method_label(method.trim()),
+            credit => (r.balance < Money::ZERO)
+                .then(|| format_money(Money::from_minor(-r.balance.minor()), &r.currency)),
+        },
+        None,
+    );
+    attach(email, Document::Receipt(receipt))
 }
 
 /// To the organisation's contact: an invoice or credit note, as a PDF.

@@ -149,6 +149,22 @@ impl Context<'_> {
         )
     }
 
+    /// To the organisation's contact, with a refund receipt attached.
+    pub fn refund_recorded(
+        &self,
+        conn: &mut DbConnection,
+        amount: Money,
+        method: &str,
+        receipt: ReceiptDocument,
+    ) -> QueryResult<()> {
+        let c = conference_info(self.conference);
+        let r = registration_info(self.registration, self.organisation);
+        self.queue(
+            conn,
+            &[messages::refund_receipt(&c, &r, amount, method, receipt)],
+        )
+    }
+
     /// An invoice or credit note, as a PDF, to the organisation's contact.
     pub fn invoice(&self, conn: &mut DbConnection, document: InvoiceDocument) -> QueryResult<()> {
         let c = conference_info(self.conference);

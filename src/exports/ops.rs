@@ -15,6 +15,7 @@ use crate::ids::{ConferenceId, OrganisationId};
 use crate::ops::role::{self, Needs, StaffRole};
 use crate::ops::{Actor, Error};
 use crate::organisations;
+use crate::registrations::ops::{self as registrations, PaymentsFilter};
 use crate::rooms;
 use crate::submissions::rules::SubmissionKind;
 use crate::submissions::store as subs;
@@ -564,4 +565,62 @@ impl RoomingList {
             bytes: workbook.save_to_buffer().map_err(xlsx_error)?,
         })
     }
+}
+/// The header row of the payments CSV, in column order.
+pub const PAYMENT_COLUMNS: [&str; 12] = [
+    "date",
+    "recorded_at",
+    "booking_reference",
+    "organisation",
+    "kind",
+    "method",
+    "reference",
+    "amount",
+    "currency",
+    "recorded_by",
+    "payment_id",
+    "registration_id",
+];
+
+/// Index of the `amount` column: signed, left a number.
+const PAYMENT_AMOUNT_COLUMN: usize = 7;
+
+/// A conference's payments and refunds (staff), oldest first, for
+/// reconciliation against the bank statement: `amount` signed (a refund
+/// negative), so the column sums to the net received. Built whole: a
+/// conference has about one payment per registration.
+pub fn payments_csv(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    conference_id: &ConferenceId,
+    filter: &PaymentsFilter,
+    now: DateTime<Utc>,
+) -> Result<CsvFile, Error> {
+    let ledger = registrations::ledger(conn, actor, conference_id, filter, None, None)?;
+    let spec = &ledger.conference.spec;
+    let tz = spec.timezone;
+    let rows = ledger.entries.iter().map(|e| {
+        let p = &e.payment;
+        let at = p.created_at.and_utc();
+        [
+            at.with_timezone(&tz).date_naive().to_string(),
+            export::local_time(at, tz),
+            e.booking_reference.clone(),
+            e.organisation_name.clone(),
+            p.kind.as_str().to_owned(),
+            p.method.as_str().to_owned(),
+            p.reference.clone(),
+            Money::from_minor(p.signed_minor()).to_string(),
+            e.currency.clone(),
+            e.recorded_by_name.clone(),
+            p.id.to_string(),
+            p.registration_id.to_string(),
+        ]
+    });
+    let today = deadlines::local_date(now, tz);
+    Ok(CsvFile {
+        file_name: export::file_name(&spec.slug, ListName::Payments, today, "csv"),
+        bytes: export::csv_file_with_numbers(&PAYMENT_COLUMNS, rows, &[PAYMENT_AMOUNT_COLUMN])
+            .map_err(csv_error)?,
+    })
 }

@@ -99,6 +99,7 @@ pub enum ListName {
     RoomingList,
     Badges,
     Attendance,
+    Payments,
 }
 
 impl ListName {
@@ -120,6 +121,7 @@ impl ListName {
             ListName::RoomingList => "rooming-list",
             ListName::Badges => "badges",
             ListName::Attendance => "attendance",
+            ListName::Payments => "payments",
         }
     }
 }
@@ -212,6 +214,33 @@ where
     w.into_inner().map_err(|e| e.into_error().into())
 }
 
+/// [`csv_file`], but the cells of the `numeric` columns are written as they
+/// are: amounts the application formatted itself, which may start with
+/// `-` and must stay numbers in a spreadsheet.
+pub fn csv_file_with_numbers<R, C>(
+    header: &[&str],
+    rows: R,
+    numeric: &[usize],
+) -> csv::Result<Vec<u8>>
+where
+    R: IntoIterator<Item = C>,
+    C: IntoIterator,
+    C::Item: AsRef<str>,
+{
+    let mut w = csv_writer(BOM.as_bytes());
+    w.write_record(header)?;
+    for row in rows {
+        w.write_record(row.into_iter().enumerate().map(|(i, c)| {
+            if numeric.contains(&i) {
+                c.as_ref().to_owned()
+            } else {
+                neutralise(c.as_ref()).into_owned()
+            }
+        }))?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
 /// The byte order mark that starts every CSV file.
 pub const BOM: &str = "\u{feff}";
 
@@ -289,6 +318,21 @@ impl MoneyTotals {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn numeric_columns_stay_numbers() {
+        let bytes = csv_file_with_numbers(
+            &["reference", "amount"],
+            [["=HYPERLINK(1)", "-45.00"], ["-abc", "135.00"]],
+            &[1],
+        )
+        .unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert_eq!(
+            text,
+            "\u{feff}reference,amount\r\n'=HYPERLINK(1),-45.00\r\n'-abc,135.00\r\n"
+        );
+    }
 
     #[test]
     fn formula_triggers_are_prefixed() {

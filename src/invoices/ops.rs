@@ -17,7 +17,7 @@ use crate::email::notify;
 use crate::ids::{InvoiceId, RegistrationId};
 use crate::ops::{Actor, Command, Ctx, Error};
 use crate::organisations::{self, OrganisationRow};
-use crate::registrations::rules::DelegateStatus;
+use crate::registrations::rules::{DelegateStatus, PaymentKind};
 use crate::registrations::{DelegateRow, PaymentRow, Registration};
 use crate::values::money::Money;
 
@@ -214,7 +214,7 @@ pub fn credit_cancellation(
     .map(Some)
 }
 
-/// A receipt for a payment just recorded.
+/// A receipt for a payment or refund just recorded.
 pub fn receipt(
     settings: &Settings,
     conference: &Conference,
@@ -225,6 +225,7 @@ pub fn receipt(
     let total = Money::from_minor(registration.row.total_minor);
     let paid = Money::from_minor(registration.row.amount_paid_minor);
     ReceiptDocument {
+        refund: payment.kind == PaymentKind::Refund,
         issuer: issuer(settings),
         organisation_name: organisation.name.clone(),
         conference_name: conference.spec.name.clone(),

@@ -395,6 +395,7 @@ pub const REGISTER: &[Entry] = &[
     ),
     not("payments", "recorded_by", LINK),
     not("payments", "created_at", WHEN),
+    not("payments", "kind", MONEY_SHAPE),
     // invoices and credit notes: never changed once issued
     not("invoice_counters", "conference_id", LINK),
     not("invoice_counters", "kind", STATE),

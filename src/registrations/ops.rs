@@ -1,15 +1,19 @@
-//! Registration operations: register delegates, record a payment,
-//! substitute or cancel a delegate; list and read registrations.
+//! Registration operations: register delegates, record a payment or a
+//! refund, substitute or cancel a delegate; list and read registrations
+//! and a conference's payments.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::capacity;
-use super::rules::{self, DelegateStatus, NewDelegate, PaymentChannel, PaymentMethod, Person};
-pub use super::store::ListFilter;
+use super::rules::{
+    self, DelegateStatus, MoneyMoved, NewDelegate, PaymentChannel, PaymentKind, PaymentMethod,
+    Person,
+};
 use super::store::{self, DelegateRow, PaymentRow, Registration, RegistrationRow};
+pub use super::store::{LedgerEntry, LedgerFilter, ListFilter};
 use crate::audit::{self, AuditAction, Subject};
 use crate::conferences::{self, Conference};
 use crate::db::DbConnection;
@@ -381,6 +385,7 @@ impl Command for RecordPayment {
             reference: self.reference,
             recorded_by: ctx.actor.user_id.clone(),
             created_at: now,
+            kind: PaymentKind::Payment,
         };
         store::insert_payment(conn, &row)?;
         let (registration, organisation) = reload(conn, &self.registration_id)?;
@@ -413,6 +418,94 @@ impl Command for RecordPayment {
             &row,
         );
         notice(&conference, &organisation, &registration, now).payment_received(
+            conn,
+            self.amount,
+            self.method.as_str(),
+            receipt,
+        )?;
+        Ok(Payment { row, registration })
+    }
+}
+
+/// Money returned to an organisation whose registration is in credit
+/// (staff): never more than the credit, so a full refund brings the
+/// registration from `refund_due` to `paid`. Audited; the organisation's
+/// contact is emailed a refund receipt. One conditional update takes the
+/// refund, so concurrent refunds never return more than was overpaid.
+#[derive(Debug, Serialize)]
+pub struct RecordRefund {
+    pub registration_id: RegistrationId,
+    pub amount: Money,
+    pub method: PaymentChannel,
+    /// The transfer reference or cheque number of the money sent back.
+    pub reference: String,
+}
+
+impl Command for RecordRefund {
+    type Output = Payment;
+    const NAME: &'static str = "record_refund";
+
+    fn apply(self, conn: &mut DbConnection, ctx: &Ctx) -> Result<Payment, Error> {
+        ctx.actor.require_staff()?;
+        let now = ctx.now.naive_utc();
+        let amount = self.amount.minor();
+        if !store::take_refund(conn, &self.registration_id, amount, now)? {
+            let r = store::get(conn, &self.registration_id)?.ok_or(Error::NotFound)?;
+            let credit = Money::from_minor(r.row.amount_paid_minor - r.row.total_minor);
+            let currency = &r.row.currency;
+            return Err(if credit <= Money::ZERO {
+                Error::Conflict(format!(
+                    "No refund is due on registration {}: it is not in credit (balance {} {currency}).",
+                    r.row.reference,
+                    Money::from_minor(r.row.total_minor - r.row.amount_paid_minor)
+                ))
+            } else {
+                Error::validation(
+                    "amount",
+                    format!("is more than the credit on this registration ({credit} {currency})"),
+                )
+            });
+        }
+        let row = PaymentRow {
+            id: PaymentId::new(),
+            registration_id: self.registration_id.clone(),
+            amount_minor: amount,
+            method: self.method,
+            reference: self.reference,
+            recorded_by: ctx.actor.user_id.clone(),
+            created_at: now,
+            kind: PaymentKind::Refund,
+        };
+        store::insert_payment(conn, &row)?;
+        let (registration, organisation) = reload(conn, &self.registration_id)?;
+        audit::log(
+            conn,
+            &ctx.actor.user_id,
+            AuditAction::RefundRecorded,
+            Subject {
+                conference_id: Some(&registration.row.conference_id),
+                organisation_id: Some(&registration.row.organisation_id),
+                subject_id: Some(row.id.as_str()),
+            },
+            json!({
+                "registration_id": registration.row.id,
+                "amount": self.amount.to_string(),
+                "method": self.method,
+                "credit_after": Money::from_minor(
+                    registration.row.amount_paid_minor - registration.row.total_minor
+                ).to_string(),
+            }),
+            now,
+        )?;
+        let conference = conferences::ops::get(conn, &registration.row.conference_id)?;
+        let receipt = invoices::ops::receipt(
+            &ctx.settings,
+            &conference,
+            &organisation,
+            &registration,
+            &row,
+        );
+        notice(&conference, &organisation, &registration, now).refund_recorded(
             conn,
             self.amount,
             self.method.as_str(),
@@ -678,6 +771,53 @@ pub fn payments(
 ) -> Result<Vec<PaymentRow>, Error> {
     get(conn, actor, id)?;
     Ok(store::payments_of(conn, id)?)
+}
+
+/// Which of a conference's payments and refunds to list: recorded from
+/// one day to another (both included, in the conference's zone), by one
+/// method.
+#[derive(Debug, Clone, Default)]
+pub struct PaymentsFilter {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub method: Option<PaymentChannel>,
+}
+
+/// A page of a conference's payments and refunds, and what all those the
+/// filter selects add up to.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    pub conference: Conference,
+    /// Oldest first; `limit + 1` rows (every row without a limit).
+    pub entries: Vec<LedgerEntry>,
+    pub totals: MoneyMoved,
+}
+
+/// A conference's payments and refunds, oldest first (the order of a bank
+/// statement), after `cursor`: staff only.
+pub fn ledger(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    conference_id: &ConferenceId,
+    filter: &PaymentsFilter,
+    limit: Option<i64>,
+    cursor: Option<&PaymentId>,
+) -> Result<Ledger, Error> {
+    actor.require_staff()?;
+    let conference = conferences::ops::get(conn, conference_id)?;
+    let (from, before) = rules::days_window(filter.from, filter.to, conference.spec.timezone);
+    let window = LedgerFilter {
+        from,
+        before,
+        method: filter.method,
+    };
+    let entries = store::ledger(conn, conference_id, &window, limit, cursor)?;
+    let totals = MoneyMoved::of(store::ledger_amounts(conn, conference_id, &window)?);
+    Ok(Ledger {
+        conference,
+        entries,
+        totals,
+    })
 }
 
 /// A delegate and their registration, for the actor allowed to act on them

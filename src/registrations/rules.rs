@@ -1,6 +1,8 @@
 //! Registration rules: delegates, fees, payment status and booking
 //! references. Pure. (Capacity is in [`super::capacity`].)
 
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::conferences::pricing::PriceTier;
@@ -29,6 +31,70 @@ text_enum! {
         Invoice = "invoice",
         BankTransfer = "bank_transfer",
     }
+}
+
+text_enum! {
+    /// Which way money moved: received from the organisation, or returned
+    /// to it.
+    pub enum PaymentKind {
+        Payment = "payment",
+        Refund = "refund",
+    }
+}
+
+/// What the payments and refunds of a list add up to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MoneyMoved {
+    pub payments: Money,
+    pub refunds: Money,
+}
+
+impl MoneyMoved {
+    /// Adds up `(kind, amount)` pairs (amounts positive, as stored).
+    pub fn of(rows: impl IntoIterator<Item = (PaymentKind, i64)>) -> Self {
+        let (mut payments, mut refunds) = (0i64, 0i64);
+        for (kind, minor) in rows {
+            match kind {
+                PaymentKind::Payment => payments += minor,
+                PaymentKind::Refund => refunds += minor,
+            }
+        }
+        Self {
+            payments: Money::from_minor(payments),
+            refunds: Money::from_minor(refunds),
+        }
+    }
+
+    /// Payments minus refunds: what the bank account should show received.
+    pub fn net(&self) -> Money {
+        Money::from_minor(self.payments.minor() - self.refunds.minor())
+    }
+}
+
+/// When a calendar day begins in a zone, as a UTC instant (where the
+/// clocks skip midnight, the first hour that exists).
+pub fn day_starts(day: NaiveDate, zone: Tz) -> NaiveDateTime {
+    let midnight = NaiveDateTime::from(day);
+    (0..24)
+        .find_map(|h| {
+            (midnight + TimeDelta::hours(h))
+                .and_local_timezone(zone)
+                .earliest()
+        })
+        .map_or(midnight, |t| t.naive_utc())
+}
+
+/// The UTC instants a list of money recorded `from` one local day `to`
+/// another (both included) starts at and stops before.
+pub fn days_window(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    zone: Tz,
+) -> (Option<NaiveDateTime>, Option<NaiveDateTime>) {
+    (
+        from.map(|d| day_starts(d, zone)),
+        to.and_then(|d| d.succ_opt()).map(|d| day_starts(d, zone)),
+    )
 }
 
 // Where a registration's money stands: derived from its total and what
@@ -358,6 +424,34 @@ mod tests {
         assert_eq!(
             repeat(&["caf\u{e9}@x.example", "cafe\u{301}@x.example"]),
             Some((0, 1))
+        );
+    }
+
+    #[test]
+    fn money_moved_and_days() {
+        let m = |s: &str| s.parse::<Money>().unwrap();
+        let moved = MoneyMoved::of([
+            (PaymentKind::Payment, 13500),
+            (PaymentKind::Refund, 4500),
+            (PaymentKind::Payment, 9000),
+        ]);
+        assert_eq!(moved.payments, m("225"));
+        assert_eq!(moved.refunds, m("45"));
+        assert_eq!(moved.net(), m("180"));
+        let london: Tz = "Europe/London".parse().unwrap();
+        let day = NaiveDate::from_ymd_opt(2016, 9, 9).unwrap();
+        assert_eq!(
+            day_starts(day, london).to_string(),
+            "2016-09-08 23:00:00",
+            "BST midnight is 23:00 UTC the day before"
+        );
+        let (from, before) = days_window(Some(day), Some(day), london);
+        assert_eq!(from.unwrap().to_string(), "2016-09-08 23:00:00");
+        assert_eq!(before.unwrap().to_string(), "2016-09-09 23:00:00");
+        let winter = NaiveDate::from_ymd_opt(2016, 12, 1).unwrap();
+        assert_eq!(
+            day_starts(winter, london).to_string(),
+            "2016-12-01 00:00:00"
         );
     }
 

@@ -4,8 +4,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::rules::{DelegateStatus, PaymentChannel, PaymentMethod, PaymentStatus};
-use crate::db::schema::{delegates, payments, registrations};
+use super::rules::{DelegateStatus, PaymentChannel, PaymentKind, PaymentMethod, PaymentStatus};
+use crate::db::schema::{delegates, organisations, payments, registrations, users};
 use crate::db::sql::{contains_pattern, lower, LIKE_ESCAPE};
 use crate::db::DbConnection;
 use crate::ids::{
@@ -85,6 +85,18 @@ pub struct PaymentRow {
     pub reference: String,
     pub recorded_by: UserId,
     pub created_at: NaiveDateTime,
+    /// A payment received, or a refund (its amount positive too).
+    pub kind: PaymentKind,
+}
+
+impl PaymentRow {
+    /// What the row did to the amount paid: negative for a refund.
+    pub fn signed_minor(&self) -> i64 {
+        match self.kind {
+            PaymentKind::Payment => self.amount_minor,
+            PaymentKind::Refund => -self.amount_minor,
+        }
+    }
 }
 
 /// Narrows a boxed query that includes `registrations` to one payment
@@ -343,6 +355,27 @@ pub fn take_payment(
     .map(|n| n == 1)
 }
 
+/// Takes a refund off a registration's amount paid if it is in credit by
+/// at least the refund: one conditional update, so concurrent refunds
+/// never return more than was overpaid. False when refused.
+pub fn take_refund(
+    conn: &mut DbConnection,
+    registration_id: &RegistrationId,
+    amount_minor: i64,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    use registrations::dsl as r;
+    diesel::update(r::registrations)
+        .filter(r::id.eq(registration_id.clone()))
+        .filter((r::amount_paid_minor - r::total_minor).ge(amount_minor))
+        .set((
+            r::amount_paid_minor.eq(r::amount_paid_minor - amount_minor),
+            r::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
 /// Changes a registration's total and amount paid by the given amounts.
 pub fn adjust_money(
     conn: &mut DbConnection,
@@ -376,6 +409,111 @@ pub fn payments_of(conn: &mut DbConnection, id: &RegistrationId) -> QueryResult<
         .select(PaymentRow::as_select())
         .order(payments::id.asc())
         .load(conn)
+}
+
+/// One payment or refund at a conference, with what reconciling it
+/// against a bank statement needs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LedgerEntry {
+    pub payment: PaymentRow,
+    pub booking_reference: String,
+    pub organisation_id: OrganisationId,
+    pub organisation_name: String,
+    pub currency: String,
+    /// The staff member who recorded it.
+    pub recorded_by_name: String,
+}
+
+/// Which of a conference's payments and refunds a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct LedgerFilter {
+    /// Recorded at or after this instant (UTC).
+    pub from: Option<NaiveDateTime>,
+    /// Recorded before this instant (UTC).
+    pub before: Option<NaiveDateTime>,
+    pub method: Option<PaymentChannel>,
+}
+
+/// The kind and amount of every payment and refund a filter selects.
+pub fn ledger_amounts(
+    conn: &mut DbConnection,
+    conference_id: &ConferenceId,
+    filter: &LedgerFilter,
+) -> QueryResult<Vec<(PaymentKind, i64)>> {
+    use payments::dsl as p;
+    let mut q = p::payments
+        .inner_join(registrations::table)
+        .filter(registrations::conference_id.eq(conference_id.clone()))
+        .select((p::kind, p::amount_minor))
+        .into_boxed();
+    if let Some(from) = filter.from {
+        q = q.filter(p::created_at.ge(from));
+    }
+    if let Some(before) = filter.before {
+        q = q.filter(p::created_at.lt(before));
+    }
+    if let Some(method) = filter.method {
+        q = q.filter(p::method.eq(method));
+    }
+    q.load(conn)
+}
+
+/// A page of a conference's payments and refunds, oldest first (the order
+/// of a bank statement), after `cursor`; `limit + 1` rows, or every row
+/// when `limit` is `None`.
+pub fn ledger(
+    conn: &mut DbConnection,
+    conference_id: &ConferenceId,
+    filter: &LedgerFilter,
+    limit: Option<i64>,
+    cursor: Option<&PaymentId>,
+) -> QueryResult<Vec<LedgerEntry>> {
+    use payments::dsl as p;
+    let mut q = p::payments
+        .inner_join(registrations::table.inner_join(organisations::table))
+        .inner_join(users::table.on(users::id.eq(p::recorded_by)))
+        .filter(registrations::conference_id.eq(conference_id.clone()))
+        .select((
+            PaymentRow::as_select(),
+            registrations::reference,
+            organisations::id,
+            organisations::name,
+            registrations::currency,
+            users::name,
+        ))
+        .order(p::id.asc())
+        .into_boxed();
+    if let Some(limit) = limit {
+        q = q.limit(limit + 1);
+    }
+    if let Some(c) = cursor {
+        q = q.filter(p::id.gt(c.clone()));
+    }
+    if let Some(from) = filter.from {
+        q = q.filter(p::created_at.ge(from));
+    }
+    if let Some(before) = filter.before {
+        q = q.filter(p::created_at.lt(before));
+    }
+    if let Some(method) = filter.method {
+        q = q.filter(p::method.eq(method));
+    }
+    let rows: Vec<(PaymentRow, String, OrganisationId, String, String, String)> = q.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(payment, booking_reference, organisation_id, organisation_name, currency, by)| {
+                LedgerEntry {
+                    payment,
+                    booking_reference,
+                    organisation_id,
+                    organisation_name,
+                    currency,
+                    recorded_by_name: by,
+                }
+            },
+        )
+        .collect())
 }
 
 /// A page of one organisation's registrations across every conference,

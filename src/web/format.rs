@@ -6,13 +6,23 @@ use chrono_tz::Tz;
 
 use crate::deadlines::rules::DeadlineKey;
 use crate::email::messages::format_money;
-use crate::registrations::rules::{PaymentMethod, PaymentStatus};
+use crate::registrations::rules::{PaymentChannel, PaymentMethod, PaymentStatus};
 use crate::submissions::rules::{SubmissionKind, SubmissionStatus};
 use crate::values::money::Money;
 
 /// "£135.00" (another currency: "135.00 EUR").
 pub fn money(amount: Money, currency: &str) -> String {
     format_money(amount, currency)
+}
+
+/// How a payment or refund moved: "Bank transfer".
+pub fn payment_channel(c: PaymentChannel) -> &'static str {
+    match c {
+        PaymentChannel::Online => "Online",
+        PaymentChannel::Cheque => "Cheque",
+        PaymentChannel::Invoice => "Invoice",
+        PaymentChannel::BankTransfer => "Bank transfer",
+    }
 }
 
 /// "Friday 9 September 2016".

@@ -92,6 +92,10 @@ impl Chrome {
         self.staff_may::<role::ConferenceOrFinance>()
     }
 
+    pub fn may_finance(&self) -> bool {
+        self.staff_may::<role::Finance>()
+    }
+
     pub fn may_credentials(&self) -> bool {
         self.staff_may::<role::Credentials>()
     }

@@ -8,6 +8,10 @@ use std::collections::HashMap;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
+
+use crate::invoices::ops as invoices;
+use crate::invoices::InvoiceRow;
+use crate::web::pages::documents::{self, DocumentLink};
 use serde::Deserialize;
 
 use super::person::{self, PersonForm};
@@ -212,6 +216,8 @@ struct RegistrationPage {
     b: Booking,
     just_registered: bool,
     done: String,
+    /// Its invoices and credit notes, newest first.
+    documents: Vec<DocumentLink>,
 }
 
 /// A registration and its conference's outlook, for the organisation that
@@ -220,14 +226,15 @@ async fn load_registration(
     state: &AppState,
     actor: &Actor,
     id: RegistrationId,
-) -> Result<(Registration, Outlook), PageError> {
+) -> Result<(Registration, Outlook, Vec<InvoiceRow>), PageError> {
     let now = state.now();
     let actor = actor.clone();
     Ok(state
         .db(move |conn| {
             let r = registrations::get(conn, &actor, &id)?;
             let o = outlook::of_conference(conn, &actor, &r.row.conference_id, now)?;
-            Ok((r, o))
+            let invoices = invoices::list(conn, &actor, &id)?;
+            Ok((r, o, invoices))
         })
         .await?)
 }
@@ -239,7 +246,7 @@ async fn show(
     query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
-    let (r, o) = load_registration(&state, user.actor(), id.into_inner().into()).await?;
+    let (r, o, invoices) = load_registration(&state, user.actor(), id.into_inner().into()).await?;
     let b = booking(&r, Some(&o), &state.settings.cheque_payee);
     let q = query.into_inner();
     let done = match q.done.as_deref() {
@@ -262,6 +269,7 @@ async fn show(
         b,
         just_registered,
         done: done.to_owned(),
+        documents: documents::links(&invoices),
     })
 }
 

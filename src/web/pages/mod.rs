@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod bookings;
+pub mod documents;
 pub mod home;
 pub mod person;
 pub mod register;
@@ -32,6 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     bookings::routes(cfg);
     submissions::routes(cfg);
     staff::routes(cfg);
+    documents::routes(cfg);
 }
 
 /// A page as a response.

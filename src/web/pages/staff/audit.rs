@@ -34,6 +34,7 @@ pub fn action_label(a: AuditAction) -> &'static str {
         AuditAction::SubmissionReviewed => "Submission reviewed",
         AuditAction::DuplicateAllowed => "Duplicate place allowed",
         AuditAction::OverpaymentRecorded => "Overpayment recorded",
+        AuditAction::RefundRecorded => "Refund recorded",
         AuditAction::InvoiceIssued => "Invoice issued",
         AuditAction::DelegateCheckedIn => "Delegate checked in",
         AuditAction::RolesChanged => "Staff roles changed",

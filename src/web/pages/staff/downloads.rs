@@ -309,7 +309,7 @@ async fn delegates_xlsx(
         .body(bytes))
 }
 
-fn csv_download(file: CsvFile) -> HttpResponse {
+pub fn csv_download(file: CsvFile) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(CSV_TYPE)
         .insert_header(attachment(&file.file_name))

@@ -2,10 +2,10 @@
 //! (`home`), conferences and their form (`conferences`), each conference's
 //! dashboard (`dashboard`), organisations with the CSV import
 //! (`organisations`), accounts (`accounts`), registrations and payments
-//! (`registrations`), hotel room blocks and rooming lists (`rooms`),
-//! extensions (`extensions`), submission review (`submissions`),
-//! downloads (`downloads`), the credentials desk's check-in page
-//! (`checkin`), the email outbox (`outbox`)
+//! (`registrations`), payments and refunds (`payments`), hotel room
+//! blocks and rooming lists (`rooms`), extensions (`extensions`),
+//! submission review (`submissions`), downloads (`downloads`), the
+//! credentials desk's check-in page (`checkin`), the email outbox (`outbox`)
 //! and the audit log (`audit`). Every page takes a
 //! [`StaffUser`](crate::web::session::StaffUser): an organisation's user
 //! is refused (403) and a visitor who is not signed in is sent to sign in.
@@ -20,6 +20,7 @@ pub mod extensions;
 mod home;
 mod organisations;
 pub mod outbox;
+mod payments;
 pub mod pick;
 mod privacy;
 pub mod registrations;
@@ -41,6 +42,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     downloads::routes(cfg);
     rooms::routes(cfg);
     checkin::routes(cfg);
+    payments::routes(cfg);
     outbox::routes(cfg);
     audit::routes(cfg);
     privacy::routes(cfg);

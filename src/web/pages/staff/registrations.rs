@@ -2,10 +2,12 @@
 //! delegate name or email, organisation, payment status and method; one
 //! registration's page with its delegates, fees, payments and audit trail;
 //! recording a payment (**Amount**, **Method**, **Reference**, **Record
-//! payment**); substituting or cancelling a delegate on the organisation's
-//! behalf. Staff are not bound by the deadlines: the page says when an
+//! payment**) and, for a registration in credit, a refund (**Record
+//! refund**); its invoices and credit notes as PDF links; substituting or
+//! cancelling a delegate on the organisation's behalf. Staff are not bound by the deadlines: the page says when an
 //! action would be a late override, and the operation audits it. The
-//! operations are the API's `RecordPayment`, `Substitute` and `Cancel`.
+//! operations are the API's `RecordPayment`, `RecordRefund`, `Substitute`
+//! and `Cancel`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -17,13 +19,16 @@ use crate::audit::{self, ListFilter as AuditFilter};
 use crate::deadlines::outlook::{self, Outlook};
 use crate::deadlines::rules::substitution_deadline;
 use crate::ids::{DelegateId, OrganisationId, RegistrationId};
+use crate::invoices::ops as invoices;
 use crate::ops::role;
 use crate::ops::{Actor, Error};
 use crate::organisations::{self, OrganisationRow};
 use crate::registrations::ops::{
-    self as registrations, Cancel, ListFilter, RecordPayment, Substitute,
+    self as registrations, Cancel, ListFilter, RecordPayment, RecordRefund, Substitute,
 };
-use crate::registrations::rules::{DelegateStatus, PaymentChannel, PaymentMethod, PaymentStatus};
+use crate::registrations::rules::{
+    DelegateStatus, PaymentChannel, PaymentKind, PaymentMethod, PaymentStatus,
+};
 use crate::registrations::store::PaymentRow;
 use crate::registrations::{DelegateRow, Registration};
 use crate::state::AppState;
@@ -32,6 +37,7 @@ use crate::values::money::Money;
 use crate::web::error::{sentence, PageError};
 use crate::web::fields::{new_idempotency_key, Problems, IDEMPOTENCY_FIELD};
 use crate::web::format;
+use crate::web::pages::documents::{self, DocumentLink};
 use crate::web::pages::person::{self, PersonForm};
 use crate::web::pages::{
     render, render_refused, run_form, see_other, Choice, Choices, Chrome, Input,
@@ -42,6 +48,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff/registrations", web::get().to(list))
         .route("/staff/registrations/{id}", web::get().to(show))
         .route("/staff/registrations/{id}/payments", web::post().to(pay))
+        .route("/staff/registrations/{id}/refunds", web::post().to(refund))
         .route(
             "/staff/delegates/{id}/substitute",
             web::get().to(substitute_form),
@@ -62,15 +69,6 @@ fn status_class(s: PaymentStatus) -> &'static str {
         PaymentStatus::Paid => "tag-green",
         PaymentStatus::RefundDue => "tag-blue",
         _ => "tag-yellow",
-    }
-}
-
-fn channel(c: PaymentChannel) -> &'static str {
-    match c {
-        PaymentChannel::Online => "Online",
-        PaymentChannel::Cheque => "Cheque",
-        PaymentChannel::Invoice => "Invoice",
-        PaymentChannel::BankTransfer => "Bank transfer",
     }
 }
 
@@ -282,6 +280,7 @@ struct Loaded {
     o: Outlook,
     organisation: OrganisationRow,
     payments: Vec<PaymentRow>,
+    documents: Vec<DocumentLink>,
     trail: Vec<Entry>,
 }
 
@@ -300,6 +299,7 @@ async fn load(state: &AppState, actor: &Actor, id: RegistrationId) -> Result<Loa
             )?;
             let organisation = organisations::ops::get(conn, &actor, &r.row.organisation_id)?;
             let payments = registrations::payments(conn, &actor, &id)?;
+            let documents = documents::links(&invoices::list(conn, &actor, &id)?);
             let mut subjects: Vec<String> = r.delegates.iter().map(|d| d.id.to_string()).collect();
             subjects.extend(payments.iter().map(|p| p.id.to_string()));
             let filter = AuditFilter {
@@ -319,6 +319,7 @@ async fn load(state: &AppState, actor: &Actor, id: RegistrationId) -> Result<Loa
                 o,
                 organisation,
                 payments,
+                documents,
                 trail,
             })
         })
@@ -359,6 +360,7 @@ pub struct DelegateLine {
 
 pub struct PaymentLine {
     pub when: String,
+    pub refund: bool,
     pub amount: String,
     pub method: &'static str,
     pub reference: String,
@@ -386,6 +388,7 @@ struct RegistrationPage {
     status_class: &'static str,
     delegates: Vec<DelegateLine>,
     payments: Vec<PaymentLine>,
+    documents: Vec<DocumentLink>,
     trail: Vec<Entry>,
     cancel_late: Option<String>,
     substitute_late: Option<String>,
@@ -395,6 +398,8 @@ struct RegistrationPage {
     overpayment: bool,
     /// Nothing is due: the operation takes no payment, so no form.
     nothing_due: bool,
+    /// In credit: the refund form instead.
+    refund_due: bool,
     key: String,
 }
 
@@ -429,8 +434,8 @@ fn registration_page(
     } else {
         typed.method.as_str()
     };
-    let amount = if typed.amount.is_empty() && problems.is_empty() && s.balance > Money::ZERO {
-        s.balance.to_string()
+    let amount = if typed.amount.is_empty() && problems.is_empty() && s.balance != Money::ZERO {
+        Money::from_minor(s.balance.minor().abs()).to_string()
     } else {
         typed.amount.clone()
     };
@@ -484,11 +489,13 @@ fn registration_page(
             .iter()
             .map(|p| PaymentLine {
                 when: format::instant(p.created_at.and_utc(), tz),
-                amount: format::money(Money::from_minor(p.amount_minor), currency),
-                method: channel(p.method),
+                refund: p.kind == PaymentKind::Refund,
+                amount: format::money(Money::from_minor(p.signed_minor()), currency),
+                method: format::payment_channel(p.method),
                 reference: p.reference.clone(),
             })
             .collect(),
+        documents: l.documents.clone(),
         trail: l.trail.clone(),
         cancel_late: cancel_late(&l.o),
         substitute_late: substitute_late(&l.o),
@@ -500,7 +507,7 @@ fn registration_page(
             "Method",
             PaymentChannel::ALL
                 .iter()
-                .map(|m| Choice::new(m.as_str(), channel(*m), method))
+                .map(|m| Choice::new(m.as_str(), format::payment_channel(*m), method))
                 .collect(),
             &problems,
         ),
@@ -508,6 +515,7 @@ fn registration_page(
             .hint("The cheque number, transfer reference or payment id."),
         overpayment: typed.overpayment,
         nothing_due: s.balance <= Money::ZERO && problems.is_empty(),
+        refund_due: s.balance < Money::ZERO,
         problems,
         key: new_idempotency_key(),
     }
@@ -528,6 +536,9 @@ async fn show(
     let l = load(&state, session.actor(), id.into_inner().into()).await?;
     let done = match query.done.as_deref() {
         Some("paid") => "The payment has been recorded and a receipt emailed to the organisation.",
+        Some("refunded") => {
+            "The refund has been recorded and a refund receipt emailed to the organisation."
+        }
         Some("substituted") => "The substitution has been made and the new delegate emailed.",
         Some("cancelled") => "The place has been cancelled and its fee taken off the total.",
         _ => "",
@@ -541,25 +552,17 @@ async fn show(
     ))
 }
 
-async fn pay(
-    req: HttpRequest,
-    post: Posted<StaffUser<role::Finance>>,
-    id: web::Path<uuid::Uuid>,
-) -> Result<HttpResponse, PageError> {
-    let state = session::state(&req)?;
-    let (StaffUser(session, _), form) = (post.who, post.form);
-    let registration_id = RegistrationId::from(id.into_inner());
-    let l = load(&state, session.actor(), registration_id.clone()).await?;
-    let typed = PaymentTyped {
-        amount: form.get("amount").trim().to_owned(),
-        method: form.get("method").to_owned(),
-        reference: form.get("reference").to_owned(),
-        overpayment: form.checked("overpayment"),
-    };
+/// What a payment or refund form asks for, read; problems beside the
+/// fields otherwise.
+fn money_form(
+    typed: &PaymentTyped,
+    what: &str,
+    noun: &str,
+) -> (Problems, Option<(Money, PaymentChannel, String)>) {
     let mut problems = Problems::default();
     let amount = match Money::parse_non_negative(typed.amount.trim_start_matches('£')) {
         _ if typed.amount.is_empty() => {
-            problems.field("amount", "Enter the amount received");
+            problems.field("amount", format!("Enter the amount {what}"));
             None
         }
         Ok(a) if a == Money::ZERO => {
@@ -574,7 +577,7 @@ async fn pay(
     };
     let method = PaymentChannel::parse(&typed.method);
     if method.is_none() {
-        problems.field("method", "Choose how the payment was made");
+        problems.field("method", format!("Choose how the {noun} was made"));
     }
     let reference = match values::line(&typed.reference, 200) {
         Ok(r) => Some(r),
@@ -590,7 +593,33 @@ async fn pay(
             None
         }
     };
-    let (Some(amount), Some(method), Some(reference)) = (amount, method, reference) else {
+    match (amount, method, reference) {
+        (Some(a), Some(m), Some(r)) => (problems, Some((a, m, r))),
+        _ => (problems, None),
+    }
+}
+
+fn typed_money(form: &crate::web::fields::Fields) -> PaymentTyped {
+    PaymentTyped {
+        amount: form.get("amount").trim().to_owned(),
+        method: form.get("method").to_owned(),
+        reference: form.get("reference").to_owned(),
+        overpayment: form.checked("overpayment"),
+    }
+}
+
+async fn pay(
+    req: HttpRequest,
+    post: Posted<StaffUser<role::Finance>>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, PageError> {
+    let state = session::state(&req)?;
+    let (StaffUser(session, _), form) = (post.who, post.form);
+    let registration_id = RegistrationId::from(id.into_inner());
+    let l = load(&state, session.actor(), registration_id.clone()).await?;
+    let typed = typed_money(&form);
+    let (problems, read) = money_form(&typed, "received", "payment");
+    let Some((amount, method, reference)) = read else {
         return render_refused(&registration_page(&session, &l, &typed, problems, ""));
     };
     let outcome = run_form(&state, session.actor(), form.idempotency_key(), || {
@@ -615,6 +644,61 @@ async fn pay(
                     problems.field(
                         "amount",
                         format!("Amount is more than the balance due of {due}. To record an overpayment on purpose, tick “This is an overpayment”"),
+                    );
+                } else {
+                    problems.general(sentence(&format!("{} {}", e.field, e.message)));
+                }
+            }
+            render_refused(&registration_page(&session, &l, &typed, problems, ""))
+        }
+        Err(Error::Conflict(m)) => {
+            let mut problems = Problems::default();
+            problems.field("amount", sentence(&m));
+            render_refused(&registration_page(&session, &l, &typed, problems, ""))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Records a refund (role `finance`).
+async fn refund(
+    req: HttpRequest,
+    post: Posted<StaffUser<role::Finance>>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, PageError> {
+    let state = session::state(&req)?;
+    let (StaffUser(session, _), form) = (post.who, post.form);
+    let registration_id = RegistrationId::from(id.into_inner());
+    let l = load(&state, session.actor(), registration_id.clone()).await?;
+    let typed = typed_money(&form);
+    let (problems, read) = money_form(&typed, "refunded", "refund");
+    let Some((amount, method, reference)) = read else {
+        return render_refused(&registration_page(&session, &l, &typed, problems, ""));
+    };
+    let outcome = run_form(&state, session.actor(), form.idempotency_key(), || {
+        RecordRefund {
+            registration_id: registration_id.clone(),
+            amount,
+            method,
+            reference: reference.clone(),
+        }
+    })
+    .await;
+    match outcome {
+        Ok(_) => Ok(see_other(&format!(
+            "/staff/registrations/{registration_id}?done=refunded"
+        ))),
+        Err(Error::Validation(errors)) => {
+            let mut problems = Problems::default();
+            let credit = format::money(
+                Money::from_minor(-sums(&l.r).balance.minor()),
+                &l.r.row.currency,
+            );
+            for e in errors {
+                if e.field == "amount" {
+                    problems.field(
+                        "amount",
+                        format!("Amount is more than the {credit} to refund"),
                     );
                 } else {
                     problems.general(sentence(&format!("{} {}", e.field, e.message)));
