@@ -128,7 +128,13 @@ fn the_api_guide_runs_as_written() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    for wanted in ["delegates", "motions", "rooming-list"] {
+    for wanted in [
+        "delegates",
+        "motions",
+        "rooming-list",
+        "attendance",
+        "payments",
+    ] {
         assert!(
             names
                 .iter()
@@ -136,6 +142,12 @@ fn the_api_guide_runs_as_written() {
             "{wanted} CSV downloaded: {names:?}"
         );
     }
+    assert!(
+        names
+            .iter()
+            .any(|n| n.contains("badges") && n.ends_with(".pdf")),
+        "badges downloaded: {names:?}"
+    );
 }
 
 #[test]

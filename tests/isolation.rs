@@ -27,6 +27,8 @@ const CONFERENCE: Option<&[&str]> = Some(&["conference"]);
 const FINANCE: Option<&[&str]> = Some(&["finance"]);
 const CONFERENCE_OR_FINANCE: Option<&[&str]> = Some(&["conference", "finance"]);
 const CONFERENCE_OR_CREDENTIALS: Option<&[&str]> = Some(&["conference", "credentials"]);
+const CREDENTIALS: Option<&[&str]> = Some(&["credentials"]);
+const DATA_PROTECTION: Option<&[&str]> = Some(&["data_protection"]);
 /// Every staff role (and organisation users).
 const ANY_STAFF: Option<&[&str]> = Some(&STAFF_ROLES);
 
@@ -143,6 +145,43 @@ const ROLES: &[(&str, &str, Option<&[&str]>)] = &[
     ("get", "/api/v1/submissions/{id}", CONFERENCE),
     ("post", "/api/v1/submissions/{id}/review", CONFERENCE),
     ("post", "/api/v1/submissions/{id}/withdrawal", CONFERENCE),
+    ("post", "/api/v1/registrations/{id}/refunds", FINANCE),
+    ("get", "/api/v1/conferences/{id}/payments", FINANCE),
+    ("get", "/api/v1/conferences/{id}/payments.csv", FINANCE),
+    ("get", "/api/v1/conferences/{id}/badges.pdf", CREDENTIALS),
+    ("post", "/api/v1/conferences/{id}/check-ins", CREDENTIALS),
+    (
+        "get",
+        "/api/v1/conferences/{id}/attendance.csv",
+        CREDENTIALS,
+    ),
+    ("get", "/api/v1/subject-access", DATA_PROTECTION),
+    ("post", "/api/v1/erasures", DATA_PROTECTION),
+    ("post", "/api/v1/conferences/{id}/programme", CONFERENCE),
+    ("get", "/api/v1/conferences/{id}/programme", ANYONE),
+    ("get", "/api/v1/conferences/{id}/programme.ics", ANYONE),
+    (
+        "patch",
+        "/api/v1/conferences/{id}/programme/{item_id}",
+        CONFERENCE,
+    ),
+    (
+        "delete",
+        "/api/v1/conferences/{id}/programme/{item_id}",
+        CONFERENCE,
+    ),
+    ("post", "/api/v1/conferences/{id}/room-blocks", CONFERENCE),
+    ("get", "/api/v1/conferences/{id}/room-blocks", ANYONE),
+    (
+        "get",
+        "/api/v1/conferences/{id}/rooming-list.csv",
+        CONFERENCE,
+    ),
+    (
+        "get",
+        "/api/v1/conferences/{id}/rooming-list.xlsx",
+        CONFERENCE,
+    ),
 ];
 
 /// Whether a documented path template names this request path.
@@ -941,6 +980,7 @@ async fn the_role_is_checked_before_the_body_is_read(b: Backend) {
     let org = app.organisation(&staff, "Cardiff", "Wales").await;
     let member = app.org_user(&org).await;
     let data_protection = app.staff_with_roles(&["data_protection"]).await;
+    let credentials = app.staff_with_roles(&["credentials"]).await;
     let id = uuid::Uuid::new_v4();
     let staff_only = [
         (Method::POST, "/api/v1/conferences".to_owned()),
@@ -963,7 +1003,13 @@ async fn the_role_is_checked_before_the_body_is_read(b: Backend) {
     for (method, path) in &staff_only {
         for body in &bodies {
             for _ in 0..5 {
-                for refused in [&member, &data_protection] {
+                // Staff whose roles do not cover the endpoint.
+                let other = if path.ends_with("/erasures") {
+                    &credentials
+                } else {
+                    &data_protection
+                };
+                for refused in [&member, other] {
                     app.request(method.clone(), path, Some(refused), Some(body), &[])
                         .await
                         .problem(403, "forbidden");
