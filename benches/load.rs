@@ -973,6 +973,7 @@ async fn emails(server: &mut Server, setup: &Setup, n: usize) {
             ends_on: chrono::NaiveDate::from_ymd_opt(2099, 9, 11).unwrap(),
             timezone: "Europe/London".into(),
             programme: Vec::new(),
+            privacy_notice: None,
         };
         diesel::Connection::transaction(&mut conn, |conn| {
             for i in 0..n.div_ceil(2) {
@@ -1001,7 +1002,8 @@ async fn emails(server: &mut Server, setup: &Setup, n: usize) {
                     registration_id: Some(&r.id),
                     submission_id: None,
                 };
-                let confirmation = messages::registration_confirmation(&c, &r, &r.delegates[0]);
+                let confirmation =
+                    messages::registration_confirmation(&c, &r, &r.delegates[0], now.and_utc());
                 outbox::enqueue(conn, &confirmation, links, now)?;
                 let summary = messages::registration_summary(&c, &r, "The Co-operative Party");
                 outbox::enqueue(conn, &summary, links, now)?;

@@ -179,7 +179,7 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             }
             let (pool, _) = db::connect(&settings.database_url, 1, settings.sqlite_wal_max_bytes)?;
             let mut conn = pool.get().context("cannot connect to the database")?;
-            let now = chrono::Utc::now().naive_utc();
+            let now = crate::clock::Clock::now(&SystemClock).naive_utc();
             match accounts::create(
                 &mut conn,
                 &email,

@@ -41,6 +41,7 @@ fn conference() -> ConferenceInfo {
         ends_on: NaiveDate::from_ymd_opt(2016, 9, 11).unwrap(),
         timezone: "Europe/London".into(),
         programme: Vec::new(),
+        privacy_notice: None,
     }
 }
 
@@ -151,7 +152,7 @@ async fn smtp_delivers_the_confirmation_with_a_calendar_entry(b: Backend) {
     let smtp = SmtpServer::start().await;
     let app = smtp_app(b, smtp.url(), |_| {}).await;
     let (c, r) = (conference(), registration());
-    let email = messages::registration_confirmation(&c, &r, &r.delegates[0]);
+    let email = messages::registration_confirmation(&c, &r, &r.delegates[0], app.clock_now());
     let subject = email.subject.clone();
     let id = enqueue(&app, email, Some(&c.id)).await;
 

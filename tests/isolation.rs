@@ -182,6 +182,13 @@ const ROLES: &[(&str, &str, Option<&[&str]>)] = &[
         "/api/v1/conferences/{id}/rooming-list.xlsx",
         CONFERENCE,
     ),
+    ("put", "/api/v1/conferences/{id}/privacy-notice", CONFERENCE),
+    ("get", "/api/v1/conferences/{id}/privacy-notice", ANYONE),
+    (
+        "get",
+        "/api/v1/conferences/{id}/privacy-notice/{version}",
+        ANYONE,
+    ),
 ];
 
 /// Whether a documented path template names this request path.
@@ -621,6 +628,15 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
         ),
         case(M::GET, c("/rooming-list.csv"), None, [401, 403, 200]),
         case(M::GET, c("/rooming-list.xlsx"), None, [401, 403, 200]),
+        // The privacy notice: published by staff, read by anyone.
+        case(
+            M::PUT,
+            c("/privacy-notice"),
+            Some(json!({"text": "We hold delegates' names to run the conference."})),
+            [401, 403, 201],
+        ),
+        case(M::GET, c("/privacy-notice"), None, [200, 200, 200]),
+        case(M::GET, c("/privacy-notice/1"), None, [200, 200, 200]),
         case(M::GET, "/api/v1/audit".into(), None, [401, 403, 200]),
         case(M::GET, "/api/v1/outbox".into(), None, [401, 403, 200]),
         case(
@@ -993,6 +1009,10 @@ async fn the_role_is_checked_before_the_body_is_read(b: Backend) {
         (Method::POST, format!("/api/v1/conferences/{id}/check-ins")),
         (Method::POST, format!("/api/v1/submissions/{id}/review")),
         (Method::PUT, format!("/api/v1/users/{id}/roles")),
+        (
+            Method::PUT,
+            format!("/api/v1/conferences/{id}/privacy-notice"),
+        ),
         (Method::POST, "/api/v1/erasures".to_owned()),
     ];
     let bodies = [

@@ -302,6 +302,26 @@ async fn journey(b: Backend, javascript: bool) {
     let chart = j.c.find(Locator::Css("svg.chart")).await.unwrap();
     assert_eq!(chart.attr("role").await.unwrap().as_deref(), Some("img"));
 
+    // The privacy notice: published from the conference's page, read by anyone.
+    j.follow("Privacy notice").await;
+    j.press("Publish").await;
+    Journey::expect_contains(&j.text().await, "Enter the text of the privacy notice");
+    j.page("privacy-notice-error").await;
+    j.fill(
+        None,
+        "Text of the notice",
+        "The Co-operative Party holds each delegate's name, email and requirements to run the conference.",
+    )
+    .await;
+    j.press("Publish").await;
+    let page = j.text().await;
+    Journey::expect_contains(&page, "The new version has been published.");
+    Journey::expect_contains(&page, "Version 1 is published.");
+    j.page("privacy-notice").await;
+    j.follow("Version 1").await;
+    Journey::expect_contains(&j.text().await, "Version 1, published Monday 1 March 2027.");
+    j.page("privacy-notice-public").await;
+
     j.c.close().await.unwrap();
     drop(driver);
 }

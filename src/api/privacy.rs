@@ -1,7 +1,9 @@
-//! Data protection requests (staff): subject access and erasure.
+//! Data protection: subject access and erasure (staff), and each
+//! conference's privacy notice (staff publish it; anyone reads it).
 
 use actix_web::http::StatusCode;
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, post, put, web, HttpResponse};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -9,17 +11,136 @@ use super::error::ApiResult;
 use super::extract::{Authed, IdempotencyHeader, Staff};
 use super::idempotency::answer;
 use super::responses::{
-    BadRequest, Conflict, Forbidden, Unauthenticated, Unprocessable, UnsupportedMediaType,
+    BadRequest, Conflict, Forbidden, NotFound, Unauthenticated, Unprocessable, UnsupportedMediaType,
 };
+use crate::ids::ConferenceId;
 use crate::ops::role;
 use crate::ops::Error;
+use crate::privacy::notices::{self, Notice, PublishNotice};
 use crate::privacy::ops::{Erase, Erased, SubjectAccess, SubjectAccessFile};
 use crate::privacy::rules::Keep;
 use crate::state::AppState;
 use crate::values::{self, EmailAddress, Problems};
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(subject_access).service(erase);
+    cfg.service(subject_access)
+        .service(erase)
+        .service(publish_notice)
+        .service(current_notice)
+        .service(notice_version);
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeBody {
+    /// The notice's text: plain text, paragraphs separated by a blank line
+    /// (at most 100,000 characters).
+    #[schema(example = "The Co-operative Party holds each delegate's name and email …")]
+    pub text: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = PrivacyNotice)]
+pub struct NoticeView {
+    #[schema(format = Uuid)]
+    pub conference_id: String,
+    /// 1 for the first publication, one more for each change.
+    pub version: i32,
+    pub text: String,
+    pub published_at: DateTime<Utc>,
+    /// The page that shows this version to people.
+    #[schema(example = "/conferences/6f1c…/privacy-notice/1")]
+    pub page: String,
+}
+
+impl From<Notice> for NoticeView {
+    fn from(n: Notice) -> Self {
+        Self {
+            page: notices::page_path(&n.conference_id, n.version),
+            conference_id: n.conference_id.to_string(),
+            version: n.version,
+            text: n.text,
+            published_at: n.published_at,
+        }
+    }
+}
+
+/// Publish the conference's privacy notice: 201 with a new version when
+/// the text differs from the current version's, 200 with the current
+/// version when it is the same (so a repeat changes nothing). Versions
+/// never change once published; registrations record the version their
+/// organisation accepted. Audited (`privacy_notice_published`). Role:
+/// `conference`.
+#[utoipa::path(
+    tag = "privacy",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Conference")),
+    request_body = NoticeBody,
+    responses(
+        (status = 201, body = NoticeView, description = "A new version"),
+        (status = 200, body = NoticeView, description = "The same text as the current version"),
+        BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, UnsupportedMediaType,
+        Unprocessable,
+    )
+)]
+#[put("/conferences/{id}/privacy-notice")]
+pub async fn publish_notice(
+    state: web::Data<AppState>,
+    id: web::Path<uuid::Uuid>,
+    request: Authed<Staff<role::Conference>, NoticeBody>,
+) -> ApiResult<HttpResponse> {
+    let (Staff(actor, _), body) = (request.who, request.body);
+    let command = PublishNotice {
+        conference_id: id.into_inner().into(),
+        text: body.text,
+    };
+    let published = state.run(&actor, command).await?;
+    let status = if published.new_version {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(HttpResponse::build(status).json(NoticeView::from(published.notice)))
+}
+
+/// The conference's current privacy notice (404 when it has none). No
+/// token needed: a secretary reads it before registering, a delegate from
+/// their confirmation.
+#[utoipa::path(
+    tag = "privacy",
+    params(("id" = uuid::Uuid, Path, description = "Conference")),
+    responses((status = 200, body = NoticeView), NotFound)
+)]
+#[get("/conferences/{id}/privacy-notice")]
+pub async fn current_notice(
+    state: web::Data<AppState>,
+    id: web::Path<uuid::Uuid>,
+) -> ApiResult<web::Json<NoticeView>> {
+    let id = ConferenceId::from(id.into_inner());
+    let notice = state.db(move |conn| notices::current(conn, &id)).await?;
+    Ok(web::Json(notice.into()))
+}
+
+/// One version of the conference's privacy notice, as it was published.
+#[utoipa::path(
+    tag = "privacy",
+    params(
+        ("id" = uuid::Uuid, Path, description = "Conference"),
+        ("version" = i32, Path, description = "Version"),
+    ),
+    responses((status = 200, body = NoticeView), NotFound)
+)]
+#[get("/conferences/{id}/privacy-notice/{version}")]
+pub async fn notice_version(
+    state: web::Data<AppState>,
+    path: web::Path<(uuid::Uuid, i32)>,
+) -> ApiResult<web::Json<NoticeView>> {
+    let (id, version) = path.into_inner();
+    let id = ConferenceId::from(id);
+    let notice = state
+        .db(move |conn| notices::version(conn, &id, version))
+        .await?;
+    Ok(web::Json(notice.into()))
 }
 
 /// The longest reason an erasure takes.

@@ -66,6 +66,12 @@ pub struct CreateRegistration {
     /// its case or Unicode form was typed) is 409 `conflict`.
     #[serde(default)]
     pub duplicate_override: bool,
+    /// The version of the conference's privacy notice the organisation
+    /// has read and accepted (`GET /conferences/{id}/privacy-notice`).
+    /// Required of an organisation when the conference has a notice: none
+    /// is 422 at this field, a superseded version 409 `conflict`.
+    #[schema(example = 1)]
+    pub privacy_notice_version: Option<i32>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -126,6 +132,9 @@ pub struct RegistrationView {
     pub balance: Money,
     pub payment_status: PaymentStatus,
     pub delegates: Vec<DelegateView>,
+    /// The privacy notice version the organisation accepted (null: none,
+    /// or registered by staff from a paper form).
+    pub privacy_notice_version: Option<i32>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -175,6 +184,7 @@ impl From<&Registration> for RegistrationView {
             balance: total.checked_sub(paid).unwrap_or(Money::ZERO),
             payment_status: PaymentStatus::of(total, paid),
             delegates: r.delegates.iter().map(DelegateView::from).collect(),
+            privacy_notice_version: r.row.privacy_notice_version,
             created_at: r.row.created_at.and_utc(),
             updated_at: r.row.updated_at.and_utc(),
         }
@@ -220,6 +230,7 @@ pub async fn create_registration(
         delegates,
         late_override: b.late_override,
         duplicate_override: b.duplicate_override,
+        privacy_notice_version: b.privacy_notice_version,
     };
     let outcome = state.run_once(&actor, key.0.as_ref(), command).await?;
     Ok(answer(StatusCode::CREATED, outcome, |r| {

@@ -33,6 +33,8 @@ text_enum! {
         PersonalDataErased = "personal_data_erased",
         /// Staff returned money to an organisation in credit.
         RefundRecorded = "refund_recorded",
+        /// Staff published a new version of a conference's privacy notice.
+        PrivacyNoticePublished = "privacy_notice_published",
     }
 }
 

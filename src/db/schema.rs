@@ -123,6 +123,7 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        privacy_notice_version -> Nullable<Integer>,
     }
 }
 
@@ -282,6 +283,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    privacy_notices (conference_id, version) {
+        conference_id -> Text,
+        version -> Integer,
+        body -> Text,
+        published_at -> Timestamp,
+        published_by -> Text,
+    }
+}
+
+diesel::table! {
     room_blocks (id) {
         id -> Text,
         conference_id -> Text,
@@ -335,6 +346,7 @@ diesel::joinable!(submissions -> delegates (delegate_id));
 diesel::joinable!(room_nights -> room_blocks (room_block_id));
 diesel::joinable!(delegates -> room_blocks (room_block_id));
 diesel::joinable!(check_ins -> delegates (delegate_id));
+diesel::joinable!(privacy_notices -> conferences (conference_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -356,6 +368,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     invoices,
     jobs,
     programme_items,
+    privacy_notices,
     room_blocks,
     room_nights,
     server_secrets,

@@ -32,6 +32,9 @@ pub struct ConferenceInfo {
     /// The programme, in the order things happen (empty for the emails
     /// that do not show it).
     pub programme: Vec<ProgrammeEntry>,
+    /// The address of the conference's privacy notice, in the emails to
+    /// delegates (none when it has no notice).
+    pub privacy_notice: Option<String>,
 }
 
 /// An item of a conference's programme as emails show it and as the
@@ -317,6 +320,7 @@ fn conference_ctx(c: &ConferenceInfo) -> Value {
         name => &c.name,
         venue => &c.venue,
         dates => date_range(c.starts_on, c.ends_on),
+        privacy_notice => &c.privacy_notice,
         programme => c
             .programme
             .iter()
@@ -366,11 +370,13 @@ fn registration_ctx(r: &RegistrationInfo, with_delegates: bool) -> Value {
 }
 
 /// To the delegate: their place, dinner choice and requirements as given,
-/// the booking reference, and an all-day calendar entry for the conference.
+/// the booking reference, and an all-day calendar entry for the conference
+/// stamped when the email was written.
 pub fn registration_confirmation(
     c: &ConferenceInfo,
     r: &RegistrationInfo,
     d: &DelegateInfo,
+    stamp: DateTime<Utc>,
 ) -> OutgoingEmail {
     email(
         "registration_confirmation",
@@ -381,7 +387,7 @@ pub fn registration_confirmation(
             registration => registration_ctx(r, false),
             delegate => delegate_ctx(d, &r.currency),
         },
-        Some(calendar_event(c, d, Utc::now())),
+        Some(calendar_event(c, d, stamp)),
     )
 }
 
@@ -519,7 +525,12 @@ pub fn invoice(c: &ConferenceInfo, r: &RegistrationInfo, d: InvoiceDocument) -> 
 }
 
 /// To the new delegate who takes over a place, with a calendar entry.
-pub fn substitution(c: &ConferenceInfo, r: &RegistrationInfo, d: &DelegateInfo) -> OutgoingEmail {
+pub fn substitution(
+    c: &ConferenceInfo,
+    r: &RegistrationInfo,
+    d: &DelegateInfo,
+    stamp: DateTime<Utc>,
+) -> OutgoingEmail {
     email(
         "substitution",
         &d.email,
@@ -529,7 +540,7 @@ pub fn substitution(c: &ConferenceInfo, r: &RegistrationInfo, d: &DelegateInfo) 
             registration => registration_ctx(r, false),
             delegate => delegate_ctx(d, &r.currency),
         },
-        Some(calendar_event(c, d, Utc::now())),
+        Some(calendar_event(c, d, stamp)),
     )
 }
 
@@ -771,7 +782,14 @@ mod tests {
         r: &RegistrationInfo,
         d: &DelegateInfo,
     ) -> Sent {
-        sent(super::registration_confirmation(c, r, d))
+        sent(super::registration_confirmation(c, r, d, stamp()))
+    }
+
+    /// When the tests' emails are written.
+    fn stamp() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2016-07-01T09:30:00Z")
+            .unwrap()
+            .to_utc()
     }
 
     fn registration_summary(c: &ConferenceInfo, r: &RegistrationInfo, payee: &str) -> Sent {
@@ -788,7 +806,7 @@ mod tests {
     }
 
     fn substitution(c: &ConferenceInfo, r: &RegistrationInfo, d: &DelegateInfo) -> Sent {
-        sent(super::substitution(c, r, d))
+        sent(super::substitution(c, r, d, stamp()))
     }
 
     fn cancellation(c: &ConferenceInfo, r: &RegistrationInfo, d: &DelegateInfo) -> Sent {
@@ -804,6 +822,7 @@ mod tests {
             ends_on: NaiveDate::from_ymd_opt(2016, 9, 11).unwrap(),
             timezone: "Europe/London".into(),
             programme: Vec::new(),
+            privacy_notice: None,
         }
     }
 
@@ -883,11 +902,10 @@ mod tests {
     }
 
     #[test]
-    fn confirmations_carry_a_calendar_entry_stamped_when_queued() {
+    fn confirmations_carry_a_calendar_entry_stamped_when_written() {
         let c = conference();
         let r = registration("online", "GBP");
-        let before = Utc::now();
-        let e = super::registration_confirmation(&c, &r, &r.delegates[0]);
+        let e = super::registration_confirmation(&c, &r, &r.delegates[0], stamp());
         let Content::Template {
             calendar: Some(event),
             ..
@@ -895,7 +913,7 @@ mod tests {
         else {
             panic!("a confirmation has a calendar entry: {:?}", e.content);
         };
-        assert!(event.stamp >= before && event.stamp <= Utc::now());
+        assert_eq!(event.stamp, stamp());
         let ics = sent(e.clone()).attachment.expect("an attachment");
         assert_eq!(ics.filename, "conference.ics");
         assert_eq!(
@@ -923,8 +941,8 @@ mod tests {
         let summary = stored(super::registration_summary(&c, &r, "X"));
         assert!(summary.contains("Ada Lovelace") && summary.contains("Robert Owen"));
         for e in [
-            super::registration_confirmation(&c, &r, &r.delegates[0]),
-            super::substitution(&c, &r, &r.delegates[0]),
+            super::registration_confirmation(&c, &r, &r.delegates[0], stamp()),
+            super::substitution(&c, &r, &r.delegates[0], stamp()),
             super::cancellation(&c, &r, &r.delegates[0]),
             super::payment_received(&c, &r, Money::from_minor(9000), "cheque"),
         ] {

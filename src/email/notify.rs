@@ -10,9 +10,11 @@ use super::messages::{
 };
 use super::outbox;
 use crate::conferences::Conference;
+use crate::config::Settings;
 use crate::db::DbConnection;
 use crate::documents::{InvoiceDocument, ReceiptDocument};
 use crate::organisations::OrganisationRow;
+use crate::privacy::notices;
 use crate::programme;
 use crate::registrations::rules::DelegateStatus;
 use crate::registrations::{DelegateRow, Registration};
@@ -29,13 +31,18 @@ fn conference_info(c: &Conference) -> ConferenceInfo {
         ends_on: c.spec.ends_on,
         timezone: c.spec.timezone.name().to_owned(),
         programme: Vec::new(),
+        privacy_notice: None,
     }
 }
 
-/// The conference with its programme, for the emails that show it.
-fn conference_with_programme(
+/// The conference with its programme and the address of its privacy
+/// notice (the version `accepted`, else the current one), for the emails
+/// to delegates.
+fn conference_for_delegates(
     conn: &mut DbConnection,
     c: &Conference,
+    accepted: Option<i32>,
+    public_base: &str,
 ) -> QueryResult<ConferenceInfo> {
     let tz = c.spec.timezone;
     let programme = programme::store::list(conn, &c.id)?
@@ -55,8 +62,13 @@ fn conference_with_programme(
             })
         })
         .collect();
+    let version = match accepted {
+        Some(v) => Some(v),
+        None => notices::current_version(conn, &c.id)?,
+    };
     Ok(ConferenceInfo {
         programme,
+        privacy_notice: version.map(|v| format!("{public_base}{}", notices::page_path(&c.id, v))),
         ..conference_info(c)
     })
 }
@@ -120,16 +132,34 @@ impl Context<'_> {
         Ok(())
     }
 
+    fn for_delegates(
+        &self,
+        conn: &mut DbConnection,
+        settings: &Settings,
+    ) -> QueryResult<ConferenceInfo> {
+        conference_for_delegates(
+            conn,
+            self.conference,
+            self.registration.row.privacy_notice_version,
+            settings.public_base(),
+        )
+    }
+
     /// A confirmation to each delegate and a summary to the organisation.
-    pub fn registered(&self, conn: &mut DbConnection, cheque_payee: &str) -> QueryResult<()> {
-        let c = conference_with_programme(conn, self.conference)?;
+    pub fn registered(&self, conn: &mut DbConnection, settings: &Settings) -> QueryResult<()> {
+        let c = self.for_delegates(conn, settings)?;
         let r = registration_info(self.registration, self.organisation);
+        let stamp = self.now.and_utc();
         let mut emails: Vec<OutgoingEmail> = r
             .delegates
             .iter()
-            .map(|d| messages::registration_confirmation(&c, &r, d))
+            .map(|d| messages::registration_confirmation(&c, &r, d, stamp))
             .collect();
-        emails.push(messages::registration_summary(&c, &r, cheque_payee));
+        emails.push(messages::registration_summary(
+            &c,
+            &r,
+            &settings.cheque_payee,
+        ));
         self.queue(conn, &emails)
     }
 
@@ -173,12 +203,23 @@ impl Context<'_> {
     }
 
     /// To the person who now holds the place.
-    pub fn substituted(&self, conn: &mut DbConnection, delegate: &DelegateRow) -> QueryResult<()> {
-        let c = conference_with_programme(conn, self.conference)?;
+    pub fn substituted(
+        &self,
+        conn: &mut DbConnection,
+        delegate: &DelegateRow,
+        settings: &Settings,
+    ) -> QueryResult<()> {
+        let c = self.for_delegates(conn, settings)?;
         let r = registration_info(self.registration, self.organisation);
+        let stamp = self.now.and_utc();
         self.queue(
             conn,
-            &[messages::substitution(&c, &r, &delegate_info(delegate))],
+            &[messages::substitution(
+                &c,
+                &r,
+                &delegate_info(delegate),
+                stamp,
+            )],
         )
     }
 

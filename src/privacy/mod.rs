@@ -3,6 +3,7 @@
 //! access and erasure.
 
 pub mod job;
+pub mod notices;
 pub mod ops;
 pub mod register;
 pub mod retention;

@@ -62,6 +62,9 @@ pub struct HeldPlace {
     pub currency: String,
     pub pass_fee: String,
     pub dinner_fee: String,
+    /// The hotel room booked with the place, if any.
+    pub room_fee: String,
+    /// Everything charged for the place: pass, dinner and room.
     pub fee: String,
     /// The whole booking's total and what has been paid towards it.
     pub registration_total: String,
@@ -259,36 +262,40 @@ pub fn gather(
         prepared_at: now,
         delegate_places: places
             .into_iter()
-            .map(|p| HeldPlace {
-                delegate_id: p.delegate.id.to_string(),
-                conference_id: p.delegate.conference_id.to_string(),
-                conference: p.conference_name,
-                organisation: p.organisation_name,
-                registration: p.registration.reference,
-                name: p.delegate.name,
-                email: p.delegate.email,
-                status: p.delegate.status.to_string(),
-                dinner: p.delegate.dinner,
-                dietary_requirements: p.delegate.dietary_requirements,
-                access_requirements: p.delegate.access_requirements,
-                currency: p.registration.currency,
-                pass_fee: money(p.delegate.pass_fee_minor),
-                dinner_fee: money(p.delegate.dinner_fee_minor),
-                fee: money(p.delegate.fee_minor),
-                registration_total: money(p.registration.total_minor),
-                registration_paid: money(p.registration.amount_paid_minor),
-                payments: p
-                    .payments
-                    .into_iter()
-                    .map(|pay| HeldPayment {
-                        amount: money(pay.amount_minor),
-                        method: pay.method.to_string(),
-                        reference: pay.reference,
-                        recorded_at: utc(pay.created_at),
-                    })
-                    .collect(),
-                registered_at: utc(p.delegate.created_at),
-                cancelled_at: p.delegate.cancelled_at.map(utc),
+            .map(|p| {
+                let charged = p.delegate.charged_minor();
+                HeldPlace {
+                    delegate_id: p.delegate.id.to_string(),
+                    conference_id: p.delegate.conference_id.to_string(),
+                    conference: p.conference_name,
+                    organisation: p.organisation_name,
+                    registration: p.registration.reference,
+                    name: p.delegate.name,
+                    email: p.delegate.email,
+                    status: p.delegate.status.to_string(),
+                    dinner: p.delegate.dinner,
+                    dietary_requirements: p.delegate.dietary_requirements,
+                    access_requirements: p.delegate.access_requirements,
+                    currency: p.registration.currency,
+                    pass_fee: money(p.delegate.pass_fee_minor),
+                    dinner_fee: money(p.delegate.dinner_fee_minor),
+                    room_fee: money(p.delegate.room_fee_minor),
+                    fee: money(charged),
+                    registration_total: money(p.registration.total_minor),
+                    registration_paid: money(p.registration.amount_paid_minor),
+                    payments: p
+                        .payments
+                        .into_iter()
+                        .map(|pay| HeldPayment {
+                            amount: money(pay.amount_minor),
+                            method: pay.method.to_string(),
+                            reference: pay.reference,
+                            recorded_at: utc(pay.created_at),
+                        })
+                        .collect(),
+                    registered_at: utc(p.delegate.created_at),
+                    cancelled_at: p.delegate.cancelled_at.map(utc),
+                }
             })
             .collect(),
         accounts: accounts

@@ -290,6 +290,11 @@ pub const REGISTER: &[Entry] = &[
         Accounts,
     ),
     not("registrations", "created_by", LINK),
+    not(
+        "registrations",
+        "privacy_notice_version",
+        "which privacy notice the organisation accepted",
+    ),
     not("registrations", "created_at", WHEN),
     not("registrations", "updated_at", WHEN),
     // delegates
@@ -351,7 +356,7 @@ pub const REGISTER: &[Entry] = &[
         "delegates",
         "fee_minor",
         Financial,
-        "the delegate's total fee",
+        "the delegate's pass and dinner fee",
         Accounts,
     ),
     not("delegates", "status", STATE),
@@ -439,6 +444,12 @@ pub const REGISTER: &[Entry] = &[
     not("programme_items", "revision", STATE),
     not("programme_items", "created_at", WHEN),
     not("programme_items", "updated_at", WHEN),
+    // privacy_notices
+    not("privacy_notices", "conference_id", LINK),
+    not("privacy_notices", "version", STATE),
+    not("privacy_notices", "body", CONFERENCE),
+    not("privacy_notices", "published_at", WHEN),
+    not("privacy_notices", "published_by", LINK),
     // room_blocks
     not("room_blocks", "id", ID),
     not("room_blocks", "conference_id", LINK),

@@ -170,6 +170,12 @@ pub const COVERAGE: &[Coverage] = &[
         KeptForAccounts,
     ),
     covered(
+        "delegates",
+        "room_fee_minor",
+        "delegate_places[].room_fee",
+        KeptForAccounts,
+    ),
+    covered(
         "payments",
         "amount_minor",
         "delegate_places[].payments[].amount",

@@ -24,6 +24,7 @@ use crate::ids::{ConferenceId, DelegateId, OrganisationId, PaymentId, Registrati
 use crate::invoices::{self, ops::Billed};
 use crate::ops::{Actor, Command, Ctx, Error};
 use crate::organisations::{self, OrganisationRow};
+use crate::privacy;
 use crate::rooms::{self, rules::Stay};
 use crate::submissions;
 use crate::values::money::Money;
@@ -85,6 +86,9 @@ pub struct Register {
     /// Staff only: register a person who already holds a place at the
     /// conference (audited).
     pub duplicate_override: bool,
+    /// The version of the conference's privacy notice accepted (required
+    /// of an organisation when the conference has one).
+    pub privacy_notice_version: Option<i32>,
 }
 
 impl Command for Register {
@@ -113,6 +117,12 @@ impl Command for Register {
                 late_override: self.late_override,
                 action: "registration",
             },
+        )?;
+        let privacy_notice_version = privacy::notices::accepted(
+            conn,
+            &ctx.actor,
+            &conference.id,
+            self.privacy_notice_version,
         )?;
         let people: Vec<&Person> = self.delegates.iter().map(|d| &d.person).collect();
         let repeated = repeated_people(conn, &conference.id, &people, None)?;
@@ -168,6 +178,7 @@ impl Command for Register {
             created_by: ctx.actor.user_id.clone(),
             created_at: ts,
             updated_at: ts,
+            privacy_notice_version,
         };
         let delegates: Vec<DelegateRow> = priced
             .into_iter()
@@ -218,8 +229,7 @@ impl Command for Register {
             )?;
         }
         let registration = Registration { row, delegates };
-        notice(&conference, &organisation, &registration, ts)
-            .registered(conn, &ctx.settings.cheque_payee)?;
+        notice(&conference, &organisation, &registration, ts).registered(conn, &ctx.settings)?;
         for room in room_bookings.iter().flatten() {
             rooms::ops::book(conn, room)?;
         }
@@ -632,7 +642,11 @@ impl Command for Substitute {
         }
         let d = store::get_delegate(conn, &d.id)?.ok_or(Error::NotFound)?;
         let registration = store::get(conn, &r.row.id)?.ok_or(Error::NotFound)?;
-        notice(&conference, &organisation, &registration, now).substituted(conn, &d)?;
+        notice(&conference, &organisation, &registration, now).substituted(
+            conn,
+            &d,
+            &ctx.settings,
+        )?;
         Ok(d)
     }
 }

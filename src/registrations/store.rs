@@ -27,6 +27,8 @@ pub struct RegistrationRow {
     pub created_by: UserId,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The privacy notice version the organisation accepted, if any.
+    pub privacy_notice_version: Option<i32>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]

@@ -42,7 +42,8 @@ CREATE TABLE room_nights (
 );
 
 -- A delegate's room, booked with the place: the block, the first night
--- (arrival) and the morning of departure; its price is part of `fee_minor`.
+-- (arrival) and the morning of departure; its price, `room_fee_minor`, is
+-- charged beside `fee_minor` (pass and dinner).
 ALTER TABLE delegates ADD COLUMN room_block_id TEXT REFERENCES room_blocks (id);
 ALTER TABLE delegates ADD COLUMN room_arrival DATE;
 ALTER TABLE delegates ADD COLUMN room_departure DATE;

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod bookings;
 pub mod documents;
 pub mod home;
+pub mod notice;
 pub mod person;
 pub mod register;
 pub mod staff;
@@ -34,6 +35,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     submissions::routes(cfg);
     staff::routes(cfg);
     documents::routes(cfg);
+    notice::routes(cfg);
 }
 
 /// A page as a response.

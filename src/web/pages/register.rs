@@ -13,6 +13,7 @@ use crate::deadlines::rules::DeadlineKey;
 use crate::ids::ConferenceId;
 use crate::ops::Error;
 use crate::organisations::{self, OrganisationKind, OrganisationRow};
+use crate::privacy::notices;
 use crate::registrations::ops::Register;
 use crate::registrations::rules::{self, DelegateInput, PaymentMethod};
 use crate::rooms::ops::{self as rooms, RoomBlock};
@@ -227,7 +228,18 @@ struct RegisterPage {
     closes: String,
     /// The opening date in words, while registration is not yet open.
     opens: Option<String>,
+    /// The privacy notice to accept, when the conference has one.
+    privacy_notice: Option<NoticeFields>,
 }
+
+/// The privacy notice's version and the box that accepts it.
+pub struct NoticeFields {
+    pub version: i32,
+    pub accept: Choices,
+}
+
+/// The box that accepts the privacy notice.
+const ACCEPT_FIELD: &str = "privacy_notice_accepted";
 
 /// What the form is for: the conference as the organisation sees it, the
 /// organisation, and the settings the form shows.
@@ -236,6 +248,8 @@ struct Context {
     o: Outlook,
     organisation: OrganisationRow,
     rooms: Vec<RoomOption>,
+    /// The conference's current privacy notice version, if it has one.
+    notice: Option<i32>,
 }
 
 impl Context {
@@ -259,6 +273,7 @@ impl Context {
         }
         (0..delegates)
             .flat_map(|i| fields.iter().map(move |f| format!("delegates-{i}-{f}")))
+            .chain(self.notice.map(|_| ACCEPT_FIELD.to_owned()))
             .collect()
     }
 }
@@ -268,6 +283,7 @@ fn page(
     ctx: &Context,
     typed: &[Typed],
     method: &str,
+    accepted: bool,
     key: &str,
     problems: Problems,
 ) -> RegisterPage {
@@ -393,7 +409,6 @@ fn page(
             },
             &user.session,
         ),
-        problems,
         conference_id: o.conference.id.to_string(),
         conference: spec.name.clone(),
         dates: format::date_range(spec.starts_on, spec.ends_on),
@@ -417,6 +432,20 @@ fn page(
             .registration_opens
             .filter(|d| o.today < *d)
             .map(format::date),
+        privacy_notice: ctx.notice.map(|version| NoticeFields {
+            version,
+            accept: Choices::new(
+                ACCEPT_FIELD,
+                "Privacy notice",
+                vec![Choice::new(
+                    "yes",
+                    "We have read the privacy notice and will tell our delegates how their details are used",
+                    if accepted { "yes" } else { "" },
+                )],
+                &problems,
+            ),
+        }),
+        problems,
     }
 }
 
@@ -426,12 +455,13 @@ async fn load(req: &HttpRequest, user: &OrgUser, id: uuid::Uuid) -> Result<Conte
     let actor = user.actor().clone();
     let org = user.organisation_id.clone();
     let id = ConferenceId::from(id);
-    let (o, organisation, blocks) = state
+    let (o, organisation, blocks, notice) = state
         .db(move |conn| {
             let o = outlook::of_conference(conn, &actor, &id, now)?;
             let organisation = organisations::ops::get(conn, &actor, &org)?;
             let (_, blocks) = rooms::list(conn, &id, now)?;
-            Ok((o, organisation, blocks))
+            let notice = notices::current_version(conn, &id)?;
+            Ok((o, organisation, blocks, notice))
         })
         .await?;
     Ok(Context {
@@ -439,6 +469,7 @@ async fn load(req: &HttpRequest, user: &OrgUser, id: uuid::Uuid) -> Result<Conte
         o,
         organisation,
         rooms: room_options(&blocks),
+        notice,
     })
 }
 
@@ -453,6 +484,7 @@ async fn registration_form(
         &ctx,
         &[Typed::default()],
         "",
+        false,
         &new_idempotency_key(),
         Problems::default(),
     ))
@@ -503,6 +535,7 @@ async fn register(
     let max = state.settings.max_delegates_per_registration;
     let mut typed = typed_delegates(&form, max);
     let method = form.get("payment_method").to_owned();
+    let accepted = form.get(ACCEPT_FIELD) == "yes";
     let key = match form.get(IDEMPOTENCY_FIELD) {
         "" => new_idempotency_key(),
         k => k.to_owned(),
@@ -517,6 +550,7 @@ async fn register(
             &ctx,
             &typed,
             &method,
+            accepted,
             &key,
             Problems::default(),
         ));
@@ -541,8 +575,15 @@ async fn register(
     if payment_method.is_none() {
         problems.field("payment_method", "Choose how you will pay");
     }
-    let (Ok(delegates), Some(payment_method)) = (parsed, payment_method) else {
-        return render_refused(&page(&user, &ctx, &kept, &method, &key, problems));
+    if ctx.notice.is_some() && !accepted {
+        problems.field(
+            ACCEPT_FIELD,
+            "Confirm that you have read the privacy notice",
+        );
+    }
+    let (Ok(delegates), Some(payment_method), true) = (parsed, payment_method, problems.is_empty())
+    else {
+        return render_refused(&page(&user, &ctx, &kept, &method, accepted, &key, problems));
     };
 
     let conference_id = ctx.o.conference.id.clone();
@@ -554,6 +595,7 @@ async fn register(
         delegates: delegates.clone(),
         late_override: false,
         duplicate_override: false,
+        privacy_notice_version: form.get("privacy_notice_version").parse().ok(),
     })
     .await;
     match outcome {
@@ -582,7 +624,7 @@ async fn register(
                 ),
                 other => return Err(other.into()),
             }
-            render_refused(&page(&user, &ctx, &kept, &method, &key, problems))
+            render_refused(&page(&user, &ctx, &kept, &method, accepted, &key, problems))
         }
     }
 }

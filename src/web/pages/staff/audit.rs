@@ -40,6 +40,7 @@ pub fn action_label(a: AuditAction) -> &'static str {
         AuditAction::RolesChanged => "Staff roles changed",
         AuditAction::SubjectAccess => "Subject access request answered",
         AuditAction::PersonalDataErased => "Personal data erased",
+        AuditAction::PrivacyNoticePublished => "Privacy notice published",
     }
 }
 

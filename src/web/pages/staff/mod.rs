@@ -3,7 +3,8 @@
 //! dashboard (`dashboard`), organisations with the CSV import
 //! (`organisations`), accounts (`accounts`), registrations and payments
 //! (`registrations`), payments and refunds (`payments`), hotel room
-//! blocks and rooming lists (`rooms`), extensions (`extensions`),
+//! blocks and rooming lists (`rooms`), the privacy notice (`notice`),
+//! extensions (`extensions`),
 //! submission review (`submissions`), downloads (`downloads`), the
 //! credentials desk's check-in page (`checkin`), the email outbox (`outbox`)
 //! and the audit log (`audit`). Every page takes a
@@ -18,6 +19,7 @@ mod dashboard;
 pub mod downloads;
 pub mod extensions;
 mod home;
+mod notice;
 mod organisations;
 pub mod outbox;
 mod payments;
@@ -38,6 +40,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     accounts::routes(cfg);
     registrations::routes(cfg);
     extensions::routes(cfg);
+    notice::routes(cfg);
     submissions::routes(cfg);
     downloads::routes(cfg);
     rooms::routes(cfg);
