@@ -486,6 +486,18 @@ async fn the_attendance_list_shows_who_has_arrived(b: Backend) {
     assert_eq!(&rows[2][4], r["reference"].as_str().unwrap());
     assert_eq!(&rows[2][5], "2016-09-09T08:45:00+01:00");
 
+    // The dashboard counts the arrivals among the active delegates.
+    let dashboard = d
+        .app
+        .get(
+            &format!("/api/v1/conferences/{}/dashboard", d.conference),
+            Some(&d.staff),
+        )
+        .await
+        .expect(200);
+    assert_eq!(dashboard["arrived"], 1);
+    assert_eq!(dashboard["places_taken"], 3);
+
     d.app
         .get(
             &format!("/api/v1/conferences/{}/attendance.csv", d.conference),

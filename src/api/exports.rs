@@ -527,6 +527,8 @@ pub struct DashboardView {
     pub dinner_seats_taken: u32,
     /// Null: no cap.
     pub dinner_seats_left: Option<u32>,
+    /// Active delegates the credentials desk has checked in.
+    pub arrived: i64,
     /// Active delegates by the local day they registered.
     pub registered_over_time: Vec<DayView>,
     /// Money in the conference's currency: charged, paid, outstanding.
@@ -542,7 +544,7 @@ pub struct DashboardView {
 }
 
 /// The conference at a glance (staff): delegates registered over time,
-/// places and dinner seats left, money by tier and by payment method,
+/// places and dinner seats left, arrivals, money by tier and by payment method,
 /// submissions by kind and status, deadlines ahead, emails pending and
 /// failed.
 #[utoipa::path(
@@ -577,6 +579,7 @@ pub async fn dashboard(
         dinner_seats_left: spec
             .dinner_capacity
             .map(|c| c.saturating_sub(taken.dinners)),
+        arrived: d.arrivals,
         registered_over_time: d
             .registered_over_time
             .iter()
