@@ -150,6 +150,7 @@ async fn desk(b: Backend, javascript: bool) {
     let page = j.text().await;
     Journey::expect_contains(&page, "Ada Lovelace");
     Journey::expect_contains(&page, "£135.00 Unpaid");
+    let registration = j.path().await;
     j.page("registration").await;
 
     // More than is due is refused beside the amount, and nothing changes.
@@ -282,4 +283,32 @@ async fn desk(b: Backend, javascript: bool) {
     Journey::expect_contains(&page, "Extension granted");
     Journey::expect_contains(&page, "Test User");
     j.page("audit").await;
+
+    // Ada cannot come after all: her place is cancelled, the booking is in
+    // credit, and the refund sent back brings it to paid.
+    j.go(&registration).await;
+    let cancel = j.c.find(Locator::Css("a[href$='/cancel']")).await.unwrap();
+    j.click_to_next_page(cancel).await;
+    j.press("Cancel place").await;
+    let page = j.text().await;
+    Journey::expect_contains(&page, "Record a refund");
+    j.fill(None, "Amount", "200.00").await;
+    j.field(None, "Method")
+        .await
+        .select_by_value("bank_transfer")
+        .await
+        .unwrap();
+    j.fill(None, "Reference", "BACS 0042").await;
+    j.press("Record refund").await;
+    Journey::expect_contains(&j.text().await, "There is a problem");
+    j.page("registration-refused-refund").await;
+    j.fill(None, "Amount", "135.00").await;
+    j.press("Record refund").await;
+    let page = j.text().await;
+    Journey::expect_contains(
+        &page,
+        "The refund has been recorded and a refund receipt emailed to the organisation.",
+    );
+    Journey::expect_contains(&page, "BACS 0042");
+    j.page("registration-refunded").await;
 }
