@@ -38,20 +38,25 @@ fn pdf_text(pdf: &[u8]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// The QR codes on the first page, rendered at 150 dpi and decoded.
+/// The QR codes on the first page, rendered at 300 dpi (about six pixels
+/// a module, as a phone camera sees a printed badge), made black and white,
+/// and decoded.
 fn page_one_codes(pdf: &[u8]) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("badges.pdf");
     std::fs::write(&path, pdf).unwrap();
     let out = Command::new("pdftoppm")
-        .args(["-png", "-r", "150", "-f", "1", "-l", "1", "-singlefile"])
+        .args(["-png", "-r", "300", "-f", "1", "-l", "1", "-singlefile"])
         .arg(&path)
         .arg(dir.path().join("page"))
         .output()
         .expect("pdftoppm runs (poppler-utils)");
     assert!(out.status.success(), "pdftoppm failed");
     let png = std::fs::read(dir.path().join("page.png")).unwrap();
-    let image = image::load_from_memory(&png).unwrap().to_luma8();
+    let mut image = image::load_from_memory(&png).unwrap().to_luma8();
+    for p in image.pixels_mut() {
+        p.0[0] = if p.0[0] < 128 { 0 } else { 255 };
+    }
     let mut prepared = rqrr::PreparedImage::prepare(image);
     prepared
         .detect_grids()

@@ -571,6 +571,33 @@ async fn the_console_pages_answer_and_erase(backend: Backend) {
         .starts_with("attachment"));
     let file: Value = serde_json::from_str(&download.text).unwrap();
     assert_eq!(file["delegate_places"].as_array().unwrap().len(), 2);
+    // The summary to send the person: the same, on a page of its own.
+    let sent = v
+        .post(
+            "/staff/privacy/subject-access",
+            &[("csrf_token", &csrf), ("email", ANN), ("format", "summary")],
+        )
+        .await;
+    assert_eq!(sent.status, 200);
+    assert_eq!(sent.headers["content-type"], "text/html; charset=utf-8");
+    assert!(sent.headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("subject-access.html"));
+    assert!(
+        sent.text.contains("<h1>Personal data held about"),
+        "{}",
+        sent.text
+    );
+    for held in [
+        "Ann Jones",
+        "Vegan",
+        "Hearing loop",
+        "A tireless campaigner.",
+    ] {
+        assert!(sent.text.contains(held), "{held}: {}", sent.text);
+    }
+    assert!(!sent.text.contains("Sign out"), "no console around it");
 
     let form = v.get("/staff/privacy/erasure").await;
     assert_eq!(form.status, 200);

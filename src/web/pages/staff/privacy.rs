@@ -39,6 +39,17 @@ struct SubjectAccessPage {
     prepared: String,
 }
 
+/// The summary a person is sent: what is held about them, on a page of
+/// its own (no console around it).
+#[derive(Template)]
+#[template(path = "web/staff/subject_access_file.html")]
+struct SubjectAccessSummary {
+    email: String,
+    party: String,
+    prepared: String,
+    file: Option<SubjectAccessFile>,
+}
+
 fn subject_access_page(
     session: &session::SignedIn,
     typed: &str,
@@ -94,6 +105,24 @@ async fn answer(
         }
     };
     let file = state.run(session.actor(), SubjectAccess { email }).await?;
+    if form.get("format") == "summary" {
+        let summary = SubjectAccessSummary {
+            email: file.email.clone(),
+            party: state.settings.invoice_party_name.clone(),
+            prepared: format::instant(file.prepared_at, chrono_tz::Europe::London),
+            file: Some(file),
+        };
+        let body = summary
+            .render()
+            .map_err(|e| PageError::from(Error::Internal(e.into())))?;
+        return Ok(HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"subject-access.html\"",
+            ))
+            .body(body));
+    }
     if form.get("format") == "json" {
         let body = serde_json::to_string_pretty(&file)
             .map_err(|e| PageError::from(Error::Internal(e.into())))?;
