@@ -19,6 +19,7 @@ use std::time::Duration;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use askama::Template;
+use serde::Deserialize;
 
 use super::error::PageError;
 use super::fields::Problems;
@@ -78,6 +79,12 @@ pub async fn run_form<C: Command>(
         }
     }
     Err(Error::InProgress)
+}
+
+/// `?done=…` on the page a form redirects to: what the form just did.
+#[derive(Debug, Deserialize)]
+pub struct Done {
+    pub done: Option<String>,
 }
 
 /// One input as templates show it: label, hint, value typed, and its

@@ -4,7 +4,6 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use serde::Deserialize;
 
 use crate::ids::ConferenceId;
 use crate::ops::{role, Error};
@@ -13,7 +12,7 @@ use crate::state::AppState;
 use crate::web::error::{sentence, PageError};
 use crate::web::fields::{new_idempotency_key, Problems};
 use crate::web::format;
-use crate::web::pages::{render, render_refused, run_form, see_other, Chrome, Input};
+use crate::web::pages::{render, render_refused, run_form, see_other, Chrome, Done, Input};
 use crate::web::session::{self, Posted, SignedIn, StaffUser};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -99,16 +98,11 @@ fn page(
     }
 }
 
-#[derive(Deserialize)]
-struct Query {
-    done: Option<String>,
-}
-
 async fn show(
     req: HttpRequest,
     StaffUser(session, _): StaffUser<role::Conference>,
     id: web::Path<uuid::Uuid>,
-    query: web::Query<Query>,
+    query: web::Query<Done>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
     let loaded = load(&state, id.into_inner().into()).await?;

@@ -22,7 +22,7 @@ use crate::values;
 use crate::web::error::{sentence, PageError};
 use crate::web::fields::{new_idempotency_key, Problems};
 use crate::web::format;
-use crate::web::pages::{render, render_refused, run_form, see_other, Chrome, Input};
+use crate::web::pages::{render, render_refused, run_form, see_other, Chrome, Done, Input};
 use crate::web::session::{self, Posted, SignedIn, StaffUser};
 
 const CSV_TYPE: &str = "text/csv; charset=utf-8";
@@ -184,16 +184,11 @@ fn page(
     }
 }
 
-#[derive(Deserialize)]
-struct Query {
-    done: Option<String>,
-}
-
 async fn show(
     req: HttpRequest,
     StaffUser(session, _): StaffUser<role::Conference>,
     id: web::Path<uuid::Uuid>,
-    query: web::Query<Query>,
+    query: web::Query<Done>,
 ) -> Result<HttpResponse, PageError> {
     let state = session::state(&req)?;
     let loaded = load(&state, id.into_inner().into()).await?;
