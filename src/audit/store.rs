@@ -33,6 +33,10 @@ text_enum! {
         PersonalDataErased = "personal_data_erased",
         /// Staff returned money to an organisation in credit.
         RefundRecorded = "refund_recorded",
+        /// Staff set a conference's voting-pass entitlements.
+        EntitlementsSet = "entitlements_set",
+        /// Staff registered voting passes beyond an organisation's entitlement.
+        EntitlementOverride = "entitlement_override",
     }
 }
 

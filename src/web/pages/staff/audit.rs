@@ -40,6 +40,8 @@ pub fn action_label(a: AuditAction) -> &'static str {
         AuditAction::RolesChanged => "Staff roles changed",
         AuditAction::SubjectAccess => "Subject access request answered",
         AuditAction::PersonalDataErased => "Personal data erased",
+        AuditAction::EntitlementsSet => "Entitlements set",
+        AuditAction::EntitlementOverride => "Entitlement overridden",
     }
 }
 
