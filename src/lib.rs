@@ -17,6 +17,7 @@ pub mod db;
 pub mod deadlines;
 pub mod documents;
 pub mod email;
+pub mod entitlements;
 pub mod exports;
 pub mod ids;
 pub mod invoices;

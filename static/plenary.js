@@ -21,6 +21,13 @@
   var price = document.getElementById("price-summary");
   if (form && list && price) {
     var pass = parseInt(price.getAttribute("data-pass-fee"), 10);
+    var passFees = {};
+    (price.getAttribute("data-pass-fees") || "").split(",").forEach(function (pair) {
+      var parts = pair.split(":");
+      if (parts.length === 2) {
+        passFees[parts[0]] = parseInt(parts[1], 10);
+      }
+    });
     var dinner = parseInt(price.getAttribute("data-dinner-fee"), 10);
     var currency = price.getAttribute("data-currency");
     var lines = document.getElementById("price-lines");
@@ -35,7 +42,10 @@
         var dines = sets[i].querySelector('input[type="checkbox"]').checked;
         var room = sets[i].querySelector('select[id$="-room"]');
         var roomFee = room && room.value ? parseInt(room.value.split("|")[3], 10) || 0 : 0;
-        var fee = pass + (dines ? dinner : 0) + roomFee;
+        var kind = sets[i].querySelector('select[id$="-pass_kind"]');
+        var placeFee = kind && passFees.hasOwnProperty(kind.value) ? passFees[kind.value] : pass;
+        var place = kind ? kind.options[kind.selectedIndex].text.replace(/ \(.*\)$/, "") + " pass" : "place";
+        var fee = placeFee + (dines ? dinner : 0) + roomFee;
         sum += fee;
         var row = document.createElement("tr");
         var who = document.createElement("th");
@@ -43,8 +53,8 @@
         who.textContent = name || "Delegate " + (i + 1);
         var detail = document.createElement("td");
         detail.textContent = (dines
-          ? "place " + money(pass, currency) + " and dinner " + money(dinner, currency)
-          : "place only") + (roomFee ? ", hotel room " + money(roomFee, currency) : "");
+          ? place + " " + money(placeFee, currency) + " and dinner " + money(dinner, currency)
+          : place + " only") + (roomFee ? ", hotel room " + money(roomFee, currency) : "");
         var cell = document.createElement("td");
         cell.className = "numeric";
         cell.textContent = money(fee, currency);

@@ -204,3 +204,32 @@ fn every_staff_page_names_its_roles() {
         }
     }
 }
+
+/// Diesel orders and records migrations by the version before the first
+/// `_`: two with the same version would leave one unapplied. Both backends
+/// have the same migrations, by name.
+#[test]
+fn migrations_have_distinct_versions_and_match_across_backends() {
+    let names = |backend: &str| -> BTreeSet<String> {
+        std::fs::read_dir(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations")
+                .join(backend),
+        )
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+    };
+    let (sqlite, postgres) = (names("sqlite"), names("postgres"));
+    assert_eq!(
+        sqlite, postgres,
+        "migrations/sqlite and migrations/postgres differ"
+    );
+    let mut versions = BTreeMap::new();
+    for name in &sqlite {
+        let version = name.split('_').next().unwrap().replace('-', "");
+        if let Some(other) = versions.insert(version.clone(), name.clone()) {
+            panic!("{other} and {name} share the version {version}");
+        }
+    }
+}

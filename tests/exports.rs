@@ -252,7 +252,7 @@ impl Fixture {
     }
 }
 
-const HEADER: [&str; 16] = [
+const HEADER: [&str; 17] = [
     "delegate_id",
     "name",
     "email",
@@ -269,6 +269,7 @@ const HEADER: [&str; 16] = [
     "reference",
     "registered_at",
     "status",
+    "pass_kind",
 ];
 
 async fn csv_lists_active_delegates_in_order(b: Backend) {

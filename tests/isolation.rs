@@ -189,6 +189,8 @@ const ROLES: &[(&str, &str, Option<&[&str]>)] = &[
         "/api/v1/conferences/{id}/privacy-notice/{version}",
         ANYONE,
     ),
+    ("put", "/api/v1/conferences/{id}/entitlements", CONFERENCE),
+    ("get", "/api/v1/conferences/{id}/entitlements", CONFERENCE),
 ];
 
 /// Whether a documented path template names this request path.
@@ -637,6 +639,15 @@ async fn every_endpoint_as_anonymous_other_organisation_and_staff(b: Backend) {
         ),
         case(M::GET, c("/privacy-notice"), None, [200, 200, 200]),
         case(M::GET, c("/privacy-notice/1"), None, [200, 200, 200]),
+        // Entitlements: set by staff; read by staff, and by an
+        // organisation user for its own figures only.
+        case(
+            M::PUT,
+            c("/entitlements"),
+            Some(json!({"default": 50, "organisations": {owner.clone(): 60}})),
+            [401, 403, 200],
+        ),
+        case(M::GET, c("/entitlements"), None, [401, 200, 200]),
         case(M::GET, "/api/v1/audit".into(), None, [401, 403, 200]),
         case(M::GET, "/api/v1/outbox".into(), None, [401, 403, 200]),
         case(

@@ -38,8 +38,22 @@ pub struct PriceTierView {
     pub code: String,
     pub name: String,
     pub until: Option<NaiveDate>,
+    /// The fee of the first voting pass kind (for clients written before
+    /// pass kinds; `pass_fees` has every kind's).
     pub pass_fee: Money,
+    /// The fee of each pass kind, by kind code.
+    #[schema(value_type = BTreeMap<String, String>, example = json!({"delegate": "90.00", "visitor": "40.00"}))]
+    pub pass_fees: BTreeMap<String, Money>,
     pub dinner_fee: Money,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PassKindView {
+    pub code: String,
+    pub name: String,
+    /// Whether the holder votes (counts against the organisation's
+    /// entitlement; may stand for CAC).
+    pub votes: bool,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -65,6 +79,9 @@ pub struct ConferenceView {
     /// kind without one is not taken.
     #[schema(value_type = BTreeMap<String, NaiveDate>)]
     pub deadlines: BTreeMap<String, String>,
+    /// The kinds of pass offered; a person who names none gets the first
+    /// voting kind.
+    pub pass_kinds: Vec<PassKindView>,
     pub price_tiers: Vec<PriceTierView>,
     pub capacity: Option<u32>,
     pub dinner_capacity: Option<u32>,
@@ -100,14 +117,26 @@ impl From<Conference> for ConferenceView {
             deadlines: s.deadlines.to_map(),
             price_tiers: s
                 .prices
-                .into_tiers()
-                .into_iter()
+                .tiers()
+                .iter()
                 .map(|t| PriceTierView {
-                    code: t.code,
-                    name: t.name,
+                    code: t.code.clone(),
+                    name: t.name.clone(),
                     until: t.until,
-                    pass_fee: t.pass_fee,
+                    pass_fee: t.pass_fee(s.prices.default_kind()),
+                    pass_fees: t.pass_fees.clone(),
                     dinner_fee: t.dinner_fee,
+                })
+                .collect(),
+            pass_kinds: s
+                .prices
+                .into_parts()
+                .kinds
+                .into_iter()
+                .map(|k| PassKindView {
+                    code: k.code,
+                    name: k.name,
+                    votes: k.votes,
                 })
                 .collect(),
             slug: s.slug,
@@ -247,12 +276,16 @@ pub struct QuoteQuery {
     /// Include the conference dinner.
     #[serde(default)]
     pub dinner: bool,
+    /// The pass kind's code (default: the first voting kind).
+    pub pass_kind: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct QuoteView {
     /// Code of the price tier in force now.
     pub tier: String,
+    /// The pass kind quoted.
+    pub pass_kind: String,
     pub pass_fee: Money,
     /// The dinner fee charged: "0.00" without the dinner.
     pub dinner_fee: Money,
@@ -278,6 +311,7 @@ impl From<Quote> for QuoteView {
     fn from(q: Quote) -> Self {
         Self {
             tier: q.tier,
+            pass_kind: q.pass_kind,
             pass_fee: q.pass_fee,
             dinner_fee: q.dinner_fee,
             total: q.total,
@@ -290,7 +324,8 @@ impl From<Quote> for QuoteView {
     }
 }
 
-/// The price of one delegate place now, in the conference's time zone.
+/// The price of one place of a pass kind now, in the conference's time
+/// zone (an unknown `pass_kind` is 422).
 #[utoipa::path(
     tag = "conferences",
     params(("id" = uuid::Uuid, Path), QuoteQuery),
@@ -307,9 +342,9 @@ pub async fn quote(
 ) -> ApiResult<web::Json<QuoteView>> {
     let id = ConferenceId::from(id.into_inner());
     let now = state.now();
-    let dinner = query.dinner;
+    let QuoteQuery { dinner, pass_kind } = query.into_inner();
     let q = state
-        .db(move |conn| conferences::quote(conn, &id, now, dinner))
+        .db(move |conn| conferences::quote(conn, &id, now, pass_kind.as_deref(), dinner))
         .await?;
     Ok(web::Json(q.into()))
 }

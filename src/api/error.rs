@@ -41,6 +41,15 @@ pub struct Problem {
     pub code: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// `entitlement_exceeded`: the organisation's entitlement of voting passes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entitlement: Option<u32>,
+    /// `entitlement_exceeded`: the voting passes it holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub used: Option<u32>,
+    /// `entitlement_exceeded`: the voting passes the request asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub asked: Option<u32>,
 }
 
 impl ApiError {
@@ -72,6 +81,7 @@ impl ApiError {
                 Error::NotFound => "Not found",
                 Error::DeadlinePassed(_) => "Deadline passed",
                 Error::CapacityReached(_) => "Capacity reached",
+                Error::EntitlementExceeded(_) => "Entitlement exceeded",
                 Error::NotOpen(_) => "Not open",
                 Error::Conflict(_) => "Conflict",
                 Error::InProgress => "Request in progress",
@@ -106,6 +116,10 @@ impl ApiError {
 
     pub fn problem(&self) -> Problem {
         let code = self.code();
+        let exceeded = match self {
+            ApiError::Op(Error::EntitlementExceeded(e)) => Some(e),
+            _ => None,
+        };
         Problem {
             kind: format!("https://plenary.coop/problems/{}", code.replace('_', "-")),
             title: self.title().into(),
@@ -116,6 +130,9 @@ impl ApiError {
                 ApiError::Op(Error::Validation(e)) => Some(e.clone()),
                 _ => None,
             },
+            entitlement: exceeded.map(|e| e.entitlement),
+            used: exceeded.map(|e| e.used),
+            asked: exceeded.map(|e| e.asked),
         }
     }
 }
@@ -140,6 +157,7 @@ impl ResponseError for ApiError {
                 Error::NotFound => StatusCode::NOT_FOUND,
                 Error::DeadlinePassed(_)
                 | Error::CapacityReached(_)
+                | Error::EntitlementExceeded(_)
                 | Error::NotOpen(_)
                 | Error::Conflict(_)
                 | Error::InProgress => StatusCode::CONFLICT,

@@ -292,6 +292,15 @@ pub struct TierCount {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PassKindCount {
+    /// The pass kind's code.
+    pub pass_kind: String,
+    pub name: String,
+    /// Active people holding it.
+    pub delegates: i64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DietaryCount {
     /// The requirement, trimmed and lower-cased (texts differing only in
     /// case are counted together).
@@ -324,6 +333,9 @@ pub struct ConferenceSummary {
     pub by_region: Vec<RegionCount>,
     /// In the order of the conference's price table.
     pub by_tier: Vec<TierCount>,
+    /// Every pass kind offered, in the conference's order (then any kind
+    /// no longer offered that people hold).
+    pub by_pass_kind: Vec<PassKindCount>,
     /// Over all active delegates, most frequent first; none excluded.
     pub dietary_requirements: Vec<DietaryCount>,
     /// The same, over those dining only (for the caterer).
@@ -380,6 +392,15 @@ impl From<Summary> for ConferenceSummary {
                 .by_tier
                 .into_iter()
                 .map(|(tier, delegates)| TierCount { tier, delegates })
+                .collect(),
+            by_pass_kind: s
+                .by_pass_kind
+                .into_iter()
+                .map(|(pass_kind, name, delegates)| PassKindCount {
+                    pass_kind,
+                    name,
+                    delegates,
+                })
                 .collect(),
             dietary_requirements: dietary_counts(s.dietary),
             dinner_dietary_requirements: dietary_counts(s.dinner_dietary),

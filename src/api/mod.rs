@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod checkin;
 pub mod conferences;
+pub mod entitlements;
 pub mod error;
 pub mod exports;
 pub mod extensions;
@@ -120,6 +121,7 @@ where
                 .configure(exports::routes)
                 .configure(programme::routes)
                 .configure(rooms::routes)
+                .configure(entitlements::routes)
                 .configure(checkin::routes)
                 .configure(privacy::routes),
         )

@@ -29,6 +29,7 @@ use utoipa::{Modify, OpenApi};
         (name = "exports", description = "Delegate lists (CSV, XLSX) and conference summaries (staff)"),
         (name = "programme", description = "A conference's programme and its iCalendar feed"),
         (name = "rooms", description = "Hotel room blocks and rooming lists"),
+        (name = "entitlements", description = "Voting passes each organisation may hold"),
         (name = "credentials", description = "Badges, check-in and attendance (staff)"),
         (name = "privacy", description = "Subject access and erasure requests (staff)"),
         (name = "health", description = "Probes"),

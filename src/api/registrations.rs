@@ -72,6 +72,11 @@ pub struct CreateRegistration {
     /// is 422 at this field, a superseded version 409 `conflict`.
     #[schema(example = 1)]
     pub privacy_notice_version: Option<i32>,
+    /// Staff only: register voting passes beyond the organisation's
+    /// entitlement (audited). Without it, a registration that would take
+    /// the organisation past its entitlement is 409 `entitlement_exceeded`.
+    #[serde(default)]
+    pub entitlement_override: bool,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -85,6 +90,12 @@ pub struct DelegateView {
     pub access_requirements: String,
     /// The member's region (CAC eligibility is judged by it).
     pub region: String,
+    /// The code of the person's pass kind (one of the conference's
+    /// `pass_kinds`), fixed at receipt.
+    #[schema(example = "delegate")]
+    pub pass_kind: String,
+    /// Whether the pass votes (counts against the organisation's entitlement).
+    pub votes: bool,
     pub pass_fee: Money,
     pub dinner_fee: Money,
     /// The hotel room's price (0.00 without one).
@@ -149,6 +160,8 @@ impl From<&DelegateRow> for DelegateView {
             dietary_requirements: d.dietary_requirements.clone(),
             access_requirements: d.access_requirements.clone(),
             region: d.region.clone(),
+            pass_kind: d.pass_kind.clone(),
+            votes: d.votes,
             pass_fee: Money::from_minor(d.pass_fee_minor),
             dinner_fee: Money::from_minor(d.dinner_fee_minor),
             room_fee: Money::from_minor(d.room_fee_minor),
@@ -193,9 +206,13 @@ impl From<&Registration> for RegistrationView {
 
 /// Register one or more delegates for a conference.
 ///
-/// The price is the tier in force now in the conference's time zone and is
+/// The price is the tier in force now in the conference's time zone, for
+/// each person's pass kind (none named: the first voting kind), and is
 /// stored with the registration. The whole registration is refused with
-/// `capacity_reached` if it would exceed the places or dinner seats left.
+/// `capacity_reached` if it would exceed the places or dinner seats left,
+/// and with `entitlement_exceeded` (the problem carries `entitlement`,
+/// `used` and `asked`) if it would take the organisation past its
+/// entitlement of voting passes.
 #[utoipa::path(
     tag = "registrations",
     security(("bearer" = [])),
@@ -231,6 +248,7 @@ pub async fn create_registration(
         late_override: b.late_override,
         duplicate_override: b.duplicate_override,
         privacy_notice_version: b.privacy_notice_version,
+        entitlement_override: b.entitlement_override,
     };
     let outcome = state.run_once(&actor, key.0.as_ref(), command).await?;
     Ok(answer(StatusCode::CREATED, outcome, |r| {

@@ -35,6 +35,10 @@ text_enum! {
         RefundRecorded = "refund_recorded",
         /// Staff published a new version of a conference's privacy notice.
         PrivacyNoticePublished = "privacy_notice_published",
+        /// Staff set a conference's voting-pass entitlements.
+        EntitlementsSet = "entitlements_set",
+        /// Staff registered voting passes beyond an organisation's entitlement.
+        EntitlementOverride = "entitlement_override",
     }
 }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 pub use super::rules::Presented;
-use super::rules::{self, BadgeCode, Refusal, PASS_KIND};
+use super::rules::{self, BadgeCode, Refusal};
 use super::store::{self, CheckInRow, DeskRecord};
 use crate::audit::{self, AuditAction, Subject};
 use crate::conferences;
@@ -75,7 +75,7 @@ pub fn badges(
             code: rules::code(&secret, &r.delegate_id, substitutions),
             name: r.name,
             organisation: r.organisation,
-            pass_kind: PASS_KIND.to_owned(),
+            pass_kind: conference.spec.prices.kind_name(&r.pass_kind).to_owned(),
             dinner: r.dinner,
         });
     }
@@ -167,7 +167,7 @@ impl Command for CheckIn {
 
     fn apply(self, conn: &mut DbConnection, ctx: &Ctx) -> Result<Arrival, Error> {
         ctx.actor.require_staff()?;
-        conferences::ops::get(conn, &self.conference_id)?;
+        let conference = conferences::ops::get(conn, &self.conference_id)?;
         let (d, badge) = delegate_for(conn, ctx, &self.conference_id, &self.presented)?;
         rules::admit(d.status, &d.name, d.substitutions, badge.as_ref())
             .map_err(|r: Refusal| Error::Conflict(r.reason()))?;
@@ -201,7 +201,7 @@ impl Command for CheckIn {
             delegate_id: d.delegate_id,
             name: d.name,
             organisation: d.organisation,
-            pass_kind: PASS_KIND.to_owned(),
+            pass_kind: conference.spec.prices.kind_name(&d.pass_kind).to_owned(),
             dinner: d.dinner,
             checked_in_at: at.and_utc(),
             first,
@@ -228,6 +228,7 @@ pub fn attendance_csv(
         w.write_record(rules::attendance_cells(
             &r.name,
             &r.organisation,
+            spec.prices.kind_name(&r.pass_kind),
             r.dinner,
             &r.reference,
             r.checked_in_at,

@@ -29,9 +29,6 @@ pub const CODE_CHARS: usize = (PAYLOAD_BYTES + MAC_BYTES) * 8 / 5 + 1;
 /// Separates the MAC's purpose from other uses of the same key.
 const DOMAIN: &[u8] = b"plenary check-in v1\0";
 
-/// The pass printed on every badge until passes have kinds.
-pub const PASS_KIND: &str = "Delegate";
-
 /// What a well-formed, authentic code names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadgeCode {
@@ -219,6 +216,7 @@ pub const ATTENDANCE_COLUMNS: [&str; 6] = [
 pub fn attendance_cells(
     name: &str,
     organisation: &str,
+    pass: &str,
     dinner: bool,
     reference: &str,
     checked_in_at: Option<NaiveDateTime>,
@@ -228,7 +226,7 @@ pub fn attendance_cells(
     [
         neutralise(name).into_owned(),
         neutralise(organisation).into_owned(),
-        PASS_KIND.to_owned(),
+        neutralise(pass).into_owned(),
         dinner.to_string(),
         neutralise(reference).into_owned(),
         checked_in_at.map_or_else(String::new, |t| {
@@ -383,9 +381,13 @@ mod tests {
             .unwrap()
             .and_hms_opt(8, 30, 0)
             .unwrap();
-        let cells = attendance_cells("=Ada", "Cardiff", true, "PL-1", Some(at), tz);
+        let cells = attendance_cells("=Ada", "Cardiff", "Visitor", true, "PL-1", Some(at), tz);
         assert_eq!(cells[0], "'=Ada");
         assert_eq!(cells[5], "2016-09-09T09:30:00+01:00");
-        assert_eq!(attendance_cells("Ada", "C", false, "PL-1", None, tz)[5], "");
+        assert_eq!(cells[2], "Visitor");
+        assert_eq!(
+            attendance_cells("Ada", "C", "Delegate", false, "PL-1", None, tz)[5],
+            ""
+        );
     }
 }

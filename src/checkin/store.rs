@@ -93,6 +93,7 @@ pub struct DeskRecord {
     pub substitutions: i32,
     pub dinner: bool,
     pub organisation: String,
+    pub pass_kind: String,
 }
 
 type DeskColumns = (
@@ -103,6 +104,7 @@ type DeskColumns = (
     delegates::substitutions,
     delegates::dinner,
     organisations::name,
+    delegates::pass_kind,
 );
 
 const DESK_COLUMNS: DeskColumns = (
@@ -113,6 +115,7 @@ const DESK_COLUMNS: DeskColumns = (
     delegates::substitutions,
     delegates::dinner,
     organisations::name,
+    delegates::pass_kind,
 );
 
 pub fn desk_record(
@@ -168,6 +171,7 @@ pub struct AttendanceRecord {
     pub dinner: bool,
     pub reference: String,
     pub checked_in_at: Option<NaiveDateTime>,
+    pub pass_kind: String,
 }
 
 /// Every active delegate with their arrival time (if any), by organisation
@@ -189,6 +193,7 @@ pub fn attendance(
             d::dinner,
             registrations::reference,
             check_ins::checked_in_at.nullable(),
+            d::pass_kind,
         ))
         .load(conn)
 }

@@ -112,6 +112,8 @@ pub fn list(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Quote {
     pub tier: String,
+    /// The pass kind quoted (its code).
+    pub pass_kind: String,
     pub pass_fee: Money,
     pub dinner_fee: Money,
     pub total: Money,
@@ -138,20 +140,31 @@ pub enum ClosedReason {
     DinnerFull,
 }
 
-/// The price in force at `now` for one place, with or without dinner.
+/// The price in force at `now` for one place of a kind (none named: the
+/// first voting kind), with or without dinner; an unknown kind is 422 at
+/// `pass_kind`.
 pub fn quote(
     conn: &mut DbConnection,
     id: &ConferenceId,
     now: chrono::DateTime<chrono::Utc>,
+    pass_kind: Option<&str>,
     dinner: bool,
 ) -> Result<Quote, Error> {
     let c = get(conn, id)?;
     let tz = c.spec.timezone;
     let today = deadlines::local_date(now, tz);
-    let q = c.spec.prices.quote(today, dinner);
+    let prices = &c.spec.prices;
+    let kind = match pass_kind {
+        None => prices.default_kind(),
+        Some(code) => prices.kind(code).ok_or_else(|| {
+            Error::validation("pass_kind", "is not one of the conference's pass kinds")
+        })?,
+    };
+    let q = prices.quote(today, kind, dinner);
     let closed_reason = closed_reason(conn, &c, now, dinner)?;
     Ok(Quote {
         tier: q.tier_code,
+        pass_kind: q.pass_kind,
         pass_fee: q.pass_fee,
         dinner_fee: q.dinner_fee,
         total: q.total,

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use super::pricing::{PriceTable, PriceTier};
+use super::pricing::{self, PassKind, PriceTable, PriceTier};
 use crate::deadlines::rules::DeadlineKey;
 use crate::values::money::Money;
 use crate::values::{self, FieldError, Problems};
@@ -68,6 +68,30 @@ pub struct ConferenceSpec {
     pub cac_excluded_regions: Vec<String>,
 }
 
+/// A kind of pass the conference offers.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PassKindInput {
+    /// Short stable code stored with each person, e.g. `visitor`.
+    #[schema(example = "visitor")]
+    pub code: String,
+    #[schema(example = "Visitor")]
+    pub name: String,
+    /// Whether the holder votes: voting passes count against an
+    /// organisation's entitlement, and only their holders may stand for CAC.
+    pub votes: bool,
+}
+
+impl From<&PassKind> for PassKindInput {
+    fn from(k: &PassKind) -> Self {
+        Self {
+            code: k.code.clone(),
+            name: k.name.clone(),
+            votes: k.votes,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PriceTierInput {
@@ -77,8 +101,16 @@ pub struct PriceTierInput {
     /// Last local date (inclusive) the tier applies; null for the last tier.
     #[schema(value_type = Option<String>, format = Date, example = "2016-06-30")]
     pub until: Option<String>,
-    #[schema(value_type = String, example = "90.00")]
-    pub pass_fee: String,
+    /// The fee of each pass kind, by kind code: every kind, and no other.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<BTreeMap<String, String>>, example = json!({"delegate": "90.00", "visitor": "40.00"}))]
+    pub pass_fees: Option<BTreeMap<String, String>>,
+    /// The fee of the conference's only pass kind, for clients written
+    /// before pass kinds; with several kinds give `pass_fees` (if both are
+    /// given, this must equal the first voting kind's fee).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, example = "90.00")]
+    pub pass_fee: Option<String>,
     #[schema(value_type = String, example = "45.00")]
     pub dinner_fee: String,
 }
@@ -120,6 +152,10 @@ pub struct ConferenceInput {
     /// of the first day.
     #[serde(default)]
     pub deadlines: BTreeMap<String, String>,
+    /// The kinds of pass offered (at least one votes); absent: one voting
+    /// kind, `delegate`.
+    #[serde(default)]
+    pub pass_kinds: Option<Vec<PassKindInput>>,
     pub price_tiers: Vec<PriceTierInput>,
     #[serde(default)]
     pub capacity: Option<i64>,
@@ -212,6 +248,15 @@ pub struct ConferencePatch {
     )]
     #[schema(value_type = Option<BTreeMap<String, Option<String>>>)]
     pub deadlines: Option<Option<BTreeMap<String, Option<String>>>>,
+    /// Replaces the whole list; every tier must then give a fee for every
+    /// kind.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<Vec<PassKindInput>>)]
+    pub pass_kinds: Option<Option<Vec<PassKindInput>>>,
     /// Replaces the whole table.
     #[serde(
         default,
@@ -391,6 +436,16 @@ impl ConferenceInput {
             }
         }
 
+        let kinds = parse_kinds(&mut p, self.pass_kinds.as_deref());
+        let kind_codes: Vec<&str> = match &self.pass_kinds {
+            Some(kinds) => kinds.iter().map(|k| k.code.as_str()).collect(),
+            None => vec!["delegate"],
+        };
+        let first_voting = self
+            .pass_kinds
+            .as_ref()
+            .and_then(|kinds| kinds.iter().find(|k| k.votes))
+            .map_or("delegate", |k| k.code.as_str());
         let mut tiers = Vec::with_capacity(self.price_tiers.len());
         for (i, t) in self.price_tiers.iter().enumerate() {
             let f = |name: &str| format!("price_tiers[{i}].{name}");
@@ -408,24 +463,25 @@ impl ConferenceInput {
                     );
                 }
             }
-            let pass_fee = p.take(&f("pass_fee"), Money::parse_non_negative(&t.pass_fee));
+            let pass_fees = tier_fees(&mut p, i, t, &kind_codes, first_voting);
             let dinner_fee = p.take(&f("dinner_fee"), Money::parse_non_negative(&t.dinner_fee));
-            if let (Some(code), Some(name), Some(until), Some(pass_fee), Some(dinner_fee)) =
-                (code, name, until, pass_fee, dinner_fee)
+            if let (Some(code), Some(name), Some(until), Some(pass_fees), Some(dinner_fee)) =
+                (code, name, until, pass_fees, dinner_fee)
             {
                 tiers.push(PriceTier {
                     code,
                     name,
                     until,
-                    pass_fee,
+                    pass_fees,
                     dinner_fee,
                 });
             }
         }
-        let prices = if tiers.len() == self.price_tiers.len() {
-            p.take("price_tiers", PriceTable::new(tiers))
-        } else {
-            None
+        let prices = match kinds {
+            Some(kinds) if tiers.len() == self.price_tiers.len() => {
+                p.take("price_tiers", PriceTable::new(kinds, tiers))
+            }
+            _ => None,
         };
 
         let capacity = count(&mut p, "capacity", self.capacity, 0);
@@ -480,6 +536,110 @@ impl ConferenceInput {
     }
 }
 
+/// The pass kinds of a conference body (absent: `delegate` alone),
+/// each problem under `pass_kinds[i].field`.
+fn parse_kinds(p: &mut Problems, inputs: Option<&[PassKindInput]>) -> Option<Vec<PassKind>> {
+    let Some(inputs) = inputs else {
+        return Some(vec![pricing::delegate_kind()]);
+    };
+    let before = p.0.len();
+    if inputs.is_empty() {
+        p.push("pass_kinds", "at least one pass kind is required");
+    } else if !inputs.iter().any(|k| k.votes) {
+        p.push("pass_kinds", "at least one pass kind must vote");
+    }
+    if inputs.len() > pricing::MAX_PASS_KINDS {
+        p.push(
+            "pass_kinds",
+            format!("at most {} pass kinds", pricing::MAX_PASS_KINDS),
+        );
+    }
+    let mut kinds = Vec::with_capacity(inputs.len());
+    for (i, k) in inputs.iter().enumerate() {
+        let code = p.take(&format!("pass_kinds[{i}].code"), values::slug(&k.code));
+        let name = p.take(&format!("pass_kinds[{i}].name"), values::line(&k.name, 100));
+        if inputs[..i].iter().any(|earlier| earlier.code == k.code) {
+            p.push(
+                format!("pass_kinds[{i}].code"),
+                "repeats an earlier pass kind's code",
+            );
+        }
+        if let (Some(code), Some(name)) = (code, name) {
+            kinds.push(PassKind {
+                code,
+                name,
+                votes: k.votes,
+            });
+        }
+    }
+    (p.0.len() == before).then_some(kinds)
+}
+
+/// One tier's pass fees: `pass_fees` naming every kind and no other, or
+/// (for the conference's only kind) `pass_fee`.
+fn tier_fees(
+    p: &mut Problems,
+    i: usize,
+    t: &PriceTierInput,
+    kinds: &[&str],
+    first_voting: &str,
+) -> Option<BTreeMap<String, Money>> {
+    let f = |name: &str| format!("price_tiers[{i}].{name}");
+    if kinds.is_empty() {
+        // No kinds to price: the problem is `pass_kinds`'.
+        return None;
+    }
+    let Some(given) = &t.pass_fees else {
+        let Some(fee) = &t.pass_fee else {
+            p.push(f("pass_fees"), "is required: a fee for each pass kind");
+            return None;
+        };
+        if let [only] = kinds {
+            let fee = p.take(&f("pass_fee"), Money::parse_non_negative(fee))?;
+            return Some([((*only).to_owned(), fee)].into());
+        }
+        p.push(
+            f("pass_fees"),
+            "is required when the conference offers more than one pass kind",
+        );
+        return None;
+    };
+    let before = p.0.len();
+    let mut fees = BTreeMap::new();
+    for kind in kinds {
+        let field = f(&format!("pass_fees.{kind}"));
+        match given.get(*kind) {
+            None => p.push(
+                field,
+                "is required: every tier gives a fee for every pass kind",
+            ),
+            Some(v) => {
+                if let Some(fee) = p.take(&field, Money::parse_non_negative(v)) {
+                    fees.insert((*kind).to_owned(), fee);
+                }
+            }
+        }
+    }
+    for code in given.keys().filter(|c| !kinds.contains(&c.as_str())) {
+        p.push(
+            f(&format!("pass_fees.{code}")),
+            "is not one of the conference's pass kinds",
+        );
+    }
+    if let Some(fee) = &t.pass_fee {
+        let same = Money::parse_non_negative(fee)
+            .ok()
+            .is_some_and(|fee| fees.get(first_voting) == Some(&fee));
+        if !same {
+            p.push(
+                f("pass_fee"),
+                format!("must equal pass_fees.{first_voting} (the first voting kind's fee), or be left out"),
+            );
+        }
+    }
+    (p.0.len() == before).then_some(fees)
+}
+
 /// Every deadline falls on or before the conference's last day, and
 /// registration on or before its first: a deadline (or an extension of it)
 /// after that contradicts the conference.
@@ -523,6 +683,13 @@ impl ConferenceSpec {
             currency: self.currency.clone(),
             registration_opens: self.registration_opens.map(|d| d.to_string()),
             deadlines: self.deadlines.to_map(),
+            pass_kinds: Some(
+                self.prices
+                    .kinds()
+                    .iter()
+                    .map(PassKindInput::from)
+                    .collect(),
+            ),
             price_tiers: self
                 .prices
                 .tiers()
@@ -531,7 +698,13 @@ impl ConferenceSpec {
                     code: t.code.clone(),
                     name: t.name.clone(),
                     until: t.until.map(|u| u.to_string()),
-                    pass_fee: t.pass_fee.to_string(),
+                    pass_fees: Some(
+                        t.pass_fees
+                            .iter()
+                            .map(|(k, v)| (k.clone(), v.to_string()))
+                            .collect(),
+                    ),
+                    pass_fee: None,
                     dinner_fee: t.dinner_fee.to_string(),
                 })
                 .collect(),
@@ -578,6 +751,11 @@ impl ConferenceSpec {
             currency,
             price_tiers
         );
+        match patch.pass_kinds {
+            None => {}
+            Some(None) => p.push("pass_kinds", "is required and cannot be removed"),
+            Some(Some(kinds)) => i.pass_kinds = Some(kinds),
+        }
         optional!(
             registration_opens,
             capacity,
@@ -692,7 +870,7 @@ pub mod tests {
         i.ends_on = "2016-09-01".into();
         i.currency = "XXQ".into();
         i.deadlines.insert("motions".into(), "4 April".into());
-        i.price_tiers[0].pass_fee = "-1".into();
+        i.price_tiers[0].pass_fee = Some("-1".into());
         i.cac
             .as_mut()
             .unwrap()

@@ -4,9 +4,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::pricing::{PriceTable, PriceTier};
+use super::pricing::{PassKind, PriceTable, PriceTier};
 use super::spec::{ConferenceSpec, Deadlines};
-use crate::db::schema::{conferences, price_tiers};
+use crate::db::schema::{conferences, pass_fees, pass_kinds, price_tiers};
 use crate::db::DbConnection;
 use crate::ids::ConferenceId;
 use crate::values::money::Money;
@@ -49,8 +49,45 @@ pub struct PriceTierRow {
     pub code: String,
     pub name: String,
     pub until: Option<chrono::NaiveDate>,
-    pub pass_fee_minor: i64,
     pub dinner_fee_minor: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = pass_kinds)]
+pub struct PassKindRow {
+    pub conference_id: ConferenceId,
+    pub position: i32,
+    pub code: String,
+    pub name: String,
+    pub votes: bool,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = pass_fees)]
+pub struct PassFeeRow {
+    pub conference_id: ConferenceId,
+    pub tier_position: i32,
+    pub pass_kind: String,
+    pub fee_minor: i64,
+}
+
+/// A conference's price table as rows: its pass kinds, tiers and fees.
+#[derive(Debug, Clone, Default)]
+struct PriceRows {
+    kinds: Vec<PassKindRow>,
+    tiers: Vec<PriceTierRow>,
+    fees: Vec<PassFeeRow>,
+}
+
+impl PriceRows {
+    /// The rows of one conference, taken out of rows loaded for several.
+    fn take(&mut self, id: &ConferenceId) -> PriceRows {
+        let mut mine = PriceRows::default();
+        (mine.kinds, self.kinds) = self.kinds.drain(..).partition(|r| &r.conference_id == id);
+        (mine.tiers, self.tiers) = self.tiers.drain(..).partition(|r| &r.conference_id == id);
+        (mine.fees, self.fees) = self.fees.drain(..).partition(|r| &r.conference_id == id);
+        mine
+    }
 }
 
 /// A stored conference with its rules.
@@ -93,7 +130,7 @@ fn rows(
     spec: &ConferenceSpec,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
-) -> (ConferenceRow, Vec<PriceTierRow>) {
+) -> (ConferenceRow, PriceRows) {
     let [registration, motions, amendments, policy, cac, award] = spec.deadlines.dates();
     let row = ConferenceRow {
         id: id.clone(),
@@ -122,8 +159,20 @@ fn rows(
         created_at,
         updated_at,
     };
-    let tiers = spec
-        .prices
+    let prices = &spec.prices;
+    let kinds = prices
+        .kinds()
+        .iter()
+        .enumerate()
+        .map(|(i, k)| PassKindRow {
+            conference_id: id.clone(),
+            position: i as i32,
+            code: k.code.clone(),
+            name: k.name.clone(),
+            votes: k.votes,
+        })
+        .collect();
+    let tiers = prices
         .tiers()
         .iter()
         .enumerate()
@@ -133,27 +182,52 @@ fn rows(
             code: t.code.clone(),
             name: t.name.clone(),
             until: t.until,
-            pass_fee_minor: t.pass_fee.minor(),
             dinner_fee_minor: t.dinner_fee.minor(),
         })
         .collect();
-    (row, tiers)
+    let fees = prices
+        .tiers()
+        .iter()
+        .enumerate()
+        .flat_map(|(i, t)| {
+            t.pass_fees.iter().map(move |(kind, fee)| PassFeeRow {
+                conference_id: id.clone(),
+                tier_position: i as i32,
+                pass_kind: kind.clone(),
+                fee_minor: fee.minor(),
+            })
+        })
+        .collect();
+    (row, PriceRows { kinds, tiers, fees })
 }
 
-fn assemble(row: ConferenceRow, tiers: Vec<PriceTierRow>, taken: Taken) -> QueryResult<Conference> {
+fn assemble(row: ConferenceRow, prices: PriceRows, taken: Taken) -> QueryResult<Conference> {
     let corrupt = |what: &str| {
         diesel::result::Error::DeserializationError(
             format!("conference {} has an invalid {what}", row.id).into(),
         )
     };
+    let PriceRows { kinds, tiers, fees } = prices;
     let prices = PriceTable::new(
+        kinds
+            .into_iter()
+            .map(|k| PassKind {
+                code: k.code,
+                name: k.name,
+                votes: k.votes,
+            })
+            .collect(),
         tiers
             .into_iter()
             .map(|t| PriceTier {
+                pass_fees: fees
+                    .iter()
+                    .filter(|f| f.tier_position == t.position)
+                    .map(|f| (f.pass_kind.clone(), Money::from_minor(f.fee_minor)))
+                    .collect(),
                 code: t.code,
                 name: t.name,
                 until: t.until,
-                pass_fee: Money::from_minor(t.pass_fee_minor),
                 dinner_fee: Money::from_minor(t.dinner_fee_minor),
             })
             .collect(),
@@ -196,13 +270,43 @@ fn assemble(row: ConferenceRow, tiers: Vec<PriceTierRow>, taken: Taken) -> Query
 }
 
 /// One row at a time: diesel's `MultiBackend` has no batch insert.
-fn insert_tiers(conn: &mut DbConnection, tiers: &[PriceTierRow]) -> QueryResult<()> {
-    for tier in tiers {
+fn insert_prices(conn: &mut DbConnection, prices: &PriceRows) -> QueryResult<()> {
+    for kind in &prices.kinds {
+        diesel::insert_into(pass_kinds::table)
+            .values(kind)
+            .execute(conn)?;
+    }
+    for tier in &prices.tiers {
         diesel::insert_into(price_tiers::table)
             .values(tier)
             .execute(conn)?;
     }
+    for fee in &prices.fees {
+        diesel::insert_into(pass_fees::table)
+            .values(fee)
+            .execute(conn)?;
+    }
     Ok(())
+}
+
+/// A conference's price table, in order.
+fn load_prices(conn: &mut DbConnection, ids: &[&ConferenceId]) -> QueryResult<PriceRows> {
+    Ok(PriceRows {
+        kinds: pass_kinds::table
+            .filter(pass_kinds::conference_id.eq_any(ids))
+            .order((pass_kinds::conference_id, pass_kinds::position.asc()))
+            .select(PassKindRow::as_select())
+            .load(conn)?,
+        tiers: price_tiers::table
+            .filter(price_tiers::conference_id.eq_any(ids))
+            .order((price_tiers::conference_id, price_tiers::position.asc()))
+            .select(PriceTierRow::as_select())
+            .load(conn)?,
+        fees: pass_fees::table
+            .filter(pass_fees::conference_id.eq_any(ids))
+            .select(PassFeeRow::as_select())
+            .load(conn)?,
+    })
 }
 
 pub fn insert(
@@ -211,12 +315,12 @@ pub fn insert(
     spec: &ConferenceSpec,
     now: NaiveDateTime,
 ) -> QueryResult<Conference> {
-    let (row, tiers) = rows(id, spec, now, now);
+    let (row, prices) = rows(id, spec, now, now);
     diesel::insert_into(conferences::table)
         .values(&row)
         .execute(conn)?;
-    insert_tiers(conn, &tiers)?;
-    assemble(row, tiers, Taken::default())
+    insert_prices(conn, &prices)?;
+    assemble(row, prices, Taken::default())
 }
 
 /// Replaces a conference's settings and price tiers.
@@ -226,14 +330,18 @@ pub fn update(
     spec: &ConferenceSpec,
     now: NaiveDateTime,
 ) -> QueryResult<Conference> {
-    let (row, tiers) = rows(&existing.id, spec, existing.created_at, now);
+    let (row, prices) = rows(&existing.id, spec, existing.created_at, now);
     diesel::update(conferences::table.find(&existing.id))
         .set(&row)
         .execute(conn)?;
+    diesel::delete(pass_fees::table.filter(pass_fees::conference_id.eq(&existing.id)))
+        .execute(conn)?;
     diesel::delete(price_tiers::table.filter(price_tiers::conference_id.eq(&existing.id)))
         .execute(conn)?;
-    insert_tiers(conn, &tiers)?;
-    assemble(row, tiers, existing.taken)
+    diesel::delete(pass_kinds::table.filter(pass_kinds::conference_id.eq(&existing.id)))
+        .execute(conn)?;
+    insert_prices(conn, &prices)?;
+    assemble(row, prices, existing.taken)
 }
 
 /// Takes the conference's write lock first thing in a transaction: a write
@@ -273,12 +381,8 @@ pub fn get(conn: &mut DbConnection, id: &ConferenceId) -> QueryResult<Option<Con
     else {
         return Ok(None);
     };
-    let tiers = price_tiers::table
-        .filter(price_tiers::conference_id.eq(id))
-        .order(price_tiers::position.asc())
-        .select(PriceTierRow::as_select())
-        .load(conn)?;
-    assemble(row, tiers, Taken::from_row(places, dinners)).map(Some)
+    let prices = load_prices(conn, &[id])?;
+    assemble(row, prices, Taken::from_row(places, dinners)).map(Some)
 }
 
 pub fn list(
@@ -300,15 +404,10 @@ pub fn list(
     }
     let rows: Vec<(ConferenceRow, i32, i32)> = q.load(conn)?;
     let ids: Vec<&ConferenceId> = rows.iter().map(|r| &r.0.id).collect();
-    let mut tiers: Vec<PriceTierRow> = price_tiers::table
-        .filter(price_tiers::conference_id.eq_any(&ids))
-        .order((price_tiers::conference_id, price_tiers::position.asc()))
-        .select(PriceTierRow::as_select())
-        .load(conn)?;
+    let mut prices = load_prices(conn, &ids)?;
     rows.into_iter()
         .map(|(row, places, dinners)| {
-            let mine: Vec<PriceTierRow>;
-            (mine, tiers) = tiers.drain(..).partition(|t| t.conference_id == row.id);
+            let mine = prices.take(&row.id);
             assemble(row, mine, Taken::from_row(places, dinners))
         })
         .collect()

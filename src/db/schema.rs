@@ -94,6 +94,7 @@ diesel::table! {
         dinners_taken -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        entitlement_default -> Nullable<Integer>,
     }
 }
 
@@ -104,8 +105,35 @@ diesel::table! {
         code -> Text,
         name -> Text,
         until -> Nullable<Date>,
-        pass_fee_minor -> BigInt,
         dinner_fee_minor -> BigInt,
+    }
+}
+
+diesel::table! {
+    entitlements (conference_id, organisation_id) {
+        conference_id -> Text,
+        organisation_id -> Text,
+        passes -> Nullable<Integer>,
+        used -> Integer,
+    }
+}
+
+diesel::table! {
+    pass_kinds (conference_id, position) {
+        conference_id -> Text,
+        position -> Integer,
+        code -> Text,
+        name -> Text,
+        votes -> Bool,
+    }
+}
+
+diesel::table! {
+    pass_fees (conference_id, tier_position, pass_kind) {
+        conference_id -> Text,
+        tier_position -> Integer,
+        pass_kind -> Text,
+        fee_minor -> BigInt,
     }
 }
 
@@ -153,6 +181,8 @@ diesel::table! {
         room_departure -> Nullable<Date>,
         room_fee_minor -> BigInt,
         substitutions -> Integer,
+        pass_kind -> Text,
+        votes -> Bool,
     }
 }
 
@@ -336,6 +366,10 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(web_sessions -> users (user_id));
 diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(price_tiers -> conferences (conference_id));
+diesel::joinable!(pass_kinds -> conferences (conference_id));
+diesel::joinable!(entitlements -> conferences (conference_id));
+diesel::joinable!(entitlements -> organisations (organisation_id));
+diesel::joinable!(pass_fees -> conferences (conference_id));
 diesel::joinable!(registrations -> organisations (organisation_id));
 diesel::joinable!(registrations -> conferences (conference_id));
 diesel::joinable!(delegates -> registrations (registration_id));
@@ -357,6 +391,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_throttle,
     conferences,
     price_tiers,
+    pass_kinds,
+    pass_fees,
+    entitlements,
     registrations,
     delegates,
     payments,

@@ -58,6 +58,8 @@ pub struct Dashboard {
     pub emails_failed: i64,
     /// Active delegates checked in at the credentials desk.
     pub arrivals: i64,
+    /// (pass kind code, its name, people), as in the summary.
+    pub by_pass_kind: Vec<(String, String, i64)>,
 }
 
 /// Buckets registration instants into local days, with running totals.
@@ -164,7 +166,9 @@ pub fn dashboard(
             .sum()
     };
 
+    let by_pass_kind = super::ops::by_pass_kind(conn, &conference)?;
     Ok(Dashboard {
+        by_pass_kind,
         deadlines_ahead: ahead(&conference, today),
         conference,
         today,

@@ -8,7 +8,7 @@ use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use super::rules::{self as export, DelegateColumns, ExportRow, ListName, MoneyTotals, COLUMNS};
 pub use super::store::ExportFilter;
 use super::store::{self as q, ExportRecord};
-use crate::conferences;
+use crate::conferences::{self, Conference};
 use crate::db::DbConnection;
 use crate::deadlines::rules as deadlines;
 use crate::ids::{ConferenceId, OrganisationId};
@@ -26,6 +26,7 @@ pub const CSV_CHUNK_BYTES: usize = 64 * 1024;
 /// Column widths of the XLSX export, in characters, in column order.
 const XLSX_WIDTHS: [f64; COLUMNS.len()] = [
     38.0, 28.0, 32.0, 30.0, 16.0, 24.0, 8.0, 28.0, 28.0, 12.0, 12.0, 10.0, 15.0, 16.0, 20.0, 11.0,
+    12.0,
 ];
 
 fn csv_error(e: csv::Error) -> Error {
@@ -211,6 +212,9 @@ pub struct Summary {
     pub by_region: Vec<(String, i64)>,
     /// (tier code, delegates), in the order of the price table.
     pub by_tier: Vec<(String, i64)>,
+    /// (pass kind code, its name, people): every kind offered, in the
+    /// conference's order, then any kind no longer offered that people hold.
+    pub by_pass_kind: Vec<(String, String, i64)>,
     /// (requirement, delegates), most frequent first.
     pub dietary: Vec<(String, i64)>,
     /// The same over those dining only.
@@ -221,6 +225,30 @@ pub struct Summary {
     /// The money in every currency registrations were taken in (one, the
     /// conference's, unless its currency changed before that was refused).
     pub money_by_currency: Vec<(String, MoneyTotals)>,
+}
+
+/// Active people per pass kind: every kind the conference offers (none
+/// held: 0), in its order, then any kind no longer offered that people hold.
+pub fn by_pass_kind(
+    conn: &mut DbConnection,
+    conference: &Conference,
+) -> Result<Vec<(String, String, i64)>, Error> {
+    let held = q::delegates_by_pass_kind(conn, &conference.id)?;
+    let prices = &conference.spec.prices;
+    let mut out: Vec<(String, String, i64)> = prices
+        .kinds()
+        .iter()
+        .map(|k| {
+            let n = held.iter().find(|(c, _)| *c == k.code).map_or(0, |h| h.1);
+            (k.code.clone(), k.name.clone(), n)
+        })
+        .collect();
+    out.extend(
+        held.into_iter()
+            .filter(|(code, _)| prices.kind(code).is_none())
+            .map(|(code, n)| (code.clone(), code, n)),
+    );
+    Ok(out)
 }
 
 /// Active delegates by organisation, region and tier, dinners, dietary
@@ -235,6 +263,7 @@ pub fn summary(
     let tiers = conference.spec.prices.tiers();
     let mut by_tier = q::delegates_by_tier(conn, conference_id)?;
     by_tier.sort_by_key(|t| tiers.iter().position(|p| p.code == t.0));
+    let by_pass_kind = by_pass_kind(conn, &conference)?;
     let groups = q::delegates_by_dietary_and_dinner(conn, conference_id)?;
     let delegates = groups.iter().map(|g| g.2).sum();
     let dinners = groups.iter().filter(|g| g.1).map(|g| g.2).sum();
@@ -261,6 +290,7 @@ pub fn summary(
         delegates,
         dinners,
         by_tier,
+        by_pass_kind,
         dietary,
         dinner_dietary,
         currency: conference.spec.currency,

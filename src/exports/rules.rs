@@ -13,7 +13,7 @@ use crate::registrations::rules::{DelegateStatus, PaymentStatus};
 use crate::values::money::Money;
 
 /// The header row of every delegate export, in column order.
-pub const COLUMNS: [&str; 16] = [
+pub const COLUMNS: [&str; 17] = [
     "delegate_id",
     "name",
     "email",
@@ -30,6 +30,7 @@ pub const COLUMNS: [&str; 16] = [
     "reference",
     "registered_at",
     "status",
+    "pass_kind",
 ];
 
 /// Indexes of the `dietary_requirements` and `access_requirements`
@@ -156,6 +157,8 @@ pub struct ExportRow {
     /// When the registration was received, in UTC.
     pub registered_at: DateTime<Utc>,
     pub status: DelegateStatus,
+    /// The pass kind's code.
+    pub pass_kind: String,
 }
 
 impl ExportRow {
@@ -186,6 +189,7 @@ impl ExportRow {
             text(&self.reference),
             local_time(self.registered_at, tz),
             self.status.as_str().to_owned(),
+            text(&self.pass_kind),
         ]
     }
 }
@@ -392,6 +396,7 @@ mod tests {
             reference: "PL-AAAA-BBBB".into(),
             registered_at: Utc.with_ymd_and_hms(2016, 5, 1, 12, 0, 0).unwrap(),
             status: DelegateStatus::Active,
+            pass_kind: "visitor".into(),
         }
     }
 
@@ -405,6 +410,7 @@ mod tests {
         assert_eq!(cells[8], "'@SUM(A1)");
         assert_eq!(cells[FEE_COLUMN], "135.00");
         assert_eq!(cells[12], "part_paid");
+        assert_eq!(cells[16], "visitor");
         assert_eq!(cells[REGISTERED_AT_COLUMN], "2016-05-01T13:00:00+01:00");
         assert_eq!(
             row().cells(chrono_tz::UTC)[REGISTERED_AT_COLUMN],

@@ -46,6 +46,7 @@ pub struct ExportRecord {
     pub amount_paid_minor: i64,
     pub reference: String,
     pub registered_at: NaiveDateTime,
+    pub pass_kind: String,
 }
 
 impl From<ExportRecord> for ExportRow {
@@ -70,6 +71,7 @@ impl From<ExportRecord> for ExportRow {
             reference: r.reference,
             registered_at: r.registered_at.and_utc(),
             status: r.status,
+            pass_kind: r.pass_kind,
         }
     }
 }
@@ -106,6 +108,7 @@ macro_rules! export_query {
                 r::amount_paid_minor,
                 r::reference,
                 r::created_at,
+                d::pass_kind,
             ))
             .order((o::name.asc(), d::name.asc(), d::id.asc()))
             .into_boxed::<$backend>();
@@ -181,6 +184,21 @@ pub fn delegates_by_region(
         .group_by(o::region)
         .select((o::region, count(d::id)))
         .order(o::region.asc())
+        .load(conn)
+}
+
+/// Active people per pass kind code.
+pub fn delegates_by_pass_kind(
+    conn: &mut DbConnection,
+    conference_id: &ConferenceId,
+) -> QueryResult<Vec<(String, i64)>> {
+    use delegates::dsl as d;
+    d::delegates
+        .filter(d::conference_id.eq(conference_id))
+        .filter(d::status.eq(DelegateStatus::Active))
+        .group_by(d::pass_kind)
+        .select((d::pass_kind, count(d::id)))
+        .order(d::pass_kind.asc())
         .load(conn)
 }
 

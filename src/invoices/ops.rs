@@ -40,9 +40,10 @@ fn tier_name(conference: &Conference, code: &str) -> String {
         .map_or_else(|| code.to_owned(), |t| t.name.clone())
 }
 
-fn place(d: &DelegateRow) -> Place<'_> {
+fn place<'a>(conference: &'a Conference, d: &'a DelegateRow) -> Place<'a> {
     Place {
         name: &d.name,
+        pass: conference.spec.prices.kind_name(&d.pass_kind),
         pass_fee: Money::from_minor(d.pass_fee_minor),
         dinner: d.dinner,
         dinner_fee: Money::from_minor(d.dinner_fee_minor),
@@ -110,7 +111,7 @@ pub fn issue(conn: &mut DbConnection, ctx: &Ctx, b: &Billed<'_>) -> Result<Invoi
         .delegates
         .iter()
         .filter(|d| d.status == DelegateStatus::Active)
-        .map(place)
+        .map(|d| place(b.conference, d))
         .collect();
     let lines = rules::lines(&places, &tier);
     let total = Money::from_minor(b.registration.row.total_minor);
@@ -171,7 +172,7 @@ pub fn credit_cancellation(
         return Ok(None);
     };
     let tier = tier_name(b.conference, &b.registration.row.tier_code);
-    let mut lines: Vec<Line> = rules::lines(&[place(cancelled)], &tier)
+    let mut lines: Vec<Line> = rules::lines(&[place(b.conference, cancelled)], &tier)
         .into_iter()
         .map(|l| Line {
             description: format!("Cancelled: {}", l.description),

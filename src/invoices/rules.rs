@@ -40,6 +40,8 @@ pub fn due_on(issued_on: NaiveDate, days: u32, conference_starts: NaiveDate) -> 
 #[derive(Debug, Clone)]
 pub struct Place<'a> {
     pub name: &'a str,
+    /// The pass kind's name, as the conference calls it (`Delegate`).
+    pub pass: &'a str,
     pub pass_fee: Money,
     pub dinner: bool,
     pub dinner_fee: Money,
@@ -47,13 +49,13 @@ pub struct Place<'a> {
     pub room: Option<(i64, Money)>,
 }
 
-/// One line for each delegate's pass, one for each dinner and one for
-/// each hotel room.
+/// One line for each person's pass (naming its kind), one for each
+/// dinner and one for each hotel room.
 pub fn lines(places: &[Place<'_>], tier: &str) -> Vec<Line> {
     let mut lines = Vec::new();
     for p in places {
         lines.push(Line {
-            description: format!("{}: delegate pass", p.name),
+            description: format!("{}: {} pass", p.name, p.pass.to_lowercase()),
             tier: tier.to_owned(),
             amount: p.pass_fee,
         });
@@ -121,6 +123,7 @@ mod tests {
         let places = [
             Place {
                 name: "Ada",
+                pass: "Delegate",
                 pass_fee: gbp("90.00"),
                 dinner: true,
                 dinner_fee: gbp("45.00"),
@@ -128,7 +131,8 @@ mod tests {
             },
             Place {
                 name: "Ben",
-                pass_fee: gbp("90.00"),
+                pass: "Visitor",
+                pass_fee: gbp("40.00"),
                 dinner: false,
                 dinner_fee: Money::ZERO,
                 room: Some((2, gbp("178.00"))),
@@ -141,11 +145,11 @@ mod tests {
             [
                 "Ada: delegate pass",
                 "Ada: conference dinner",
-                "Ben: delegate pass",
+                "Ben: visitor pass",
                 "Ben: hotel room, 2 nights"
             ]
         );
-        assert_eq!(total(&lines), Some(gbp("403.00")));
+        assert_eq!(total(&lines), Some(gbp("353.00")));
     }
 
     #[test]

@@ -115,6 +115,9 @@ pub enum Error {
     DeadlinePassed(String),
     #[error("{0}")]
     CapacityReached(String),
+    /// The organisation would hold more voting passes than its entitlement.
+    #[error("{0}")]
+    EntitlementExceeded(crate::entitlements::rules::Exceeded),
     /// Registration before it opens, or a kind the conference does not take.
     #[error("{0}")]
     NotOpen(String),
@@ -147,6 +150,7 @@ impl Error {
             Error::NotFound => "not_found",
             Error::DeadlinePassed(_) => "deadline_passed",
             Error::CapacityReached(_) => "capacity_reached",
+            Error::EntitlementExceeded(_) => "entitlement_exceeded",
             Error::NotOpen(_) => "not_open",
             Error::Conflict(_) | Error::InProgress => "conflict",
             Error::Validation(_) => "validation_failed",

@@ -257,6 +257,7 @@ pub const REGISTER: &[Entry] = &[
     not("conferences", "lock_version", STATE),
     not("conferences", "places_taken", STATE),
     not("conferences", "dinners_taken", STATE),
+    not("conferences", "entitlement_default", CONFERENCE),
     not("conferences", "created_at", WHEN),
     not("conferences", "updated_at", WHEN),
     // price_tiers
@@ -265,8 +266,23 @@ pub const REGISTER: &[Entry] = &[
     not("price_tiers", "code", CONFERENCE),
     not("price_tiers", "name", CONFERENCE),
     not("price_tiers", "until", CONFERENCE),
-    not("price_tiers", "pass_fee_minor", CONFERENCE),
     not("price_tiers", "dinner_fee_minor", CONFERENCE),
+    // pass_kinds
+    not("pass_kinds", "conference_id", LINK),
+    not("pass_kinds", "position", CONFERENCE),
+    not("pass_kinds", "code", CONFERENCE),
+    not("pass_kinds", "name", CONFERENCE),
+    not("pass_kinds", "votes", CONFERENCE),
+    // pass_fees
+    not("pass_fees", "conference_id", LINK),
+    not("pass_fees", "tier_position", CONFERENCE),
+    not("pass_fees", "pass_kind", CONFERENCE),
+    not("pass_fees", "fee_minor", CONFERENCE),
+    // entitlements
+    not("entitlements", "conference_id", LINK),
+    not("entitlements", "organisation_id", LINK),
+    not("entitlements", "passes", CONFERENCE),
+    not("entitlements", "used", STATE),
     // registrations
     not("registrations", "id", ID),
     not("registrations", "conference_id", LINK),
@@ -380,6 +396,8 @@ pub const REGISTER: &[Entry] = &[
         Accounts,
     ),
     not("delegates", "substitutions", STATE),
+    not("delegates", "pass_kind", MONEY_SHAPE),
+    not("delegates", "votes", STATE),
     // payments
     not("payments", "id", ID),
     not("payments", "registration_id", LINK),

@@ -20,6 +20,7 @@ use crate::db::DbConnection;
 use crate::deadlines::ops::{enforce, Attempt};
 use crate::deadlines::rules::{self as deadlines, DeadlineKey, DeadlineOutcome};
 use crate::email::notify;
+use crate::entitlements::{self, ops::Taking};
 use crate::ids::{ConferenceId, DelegateId, OrganisationId, PaymentId, RegistrationId};
 use crate::invoices::{self, ops::Billed};
 use crate::ops::{Actor, Command, Ctx, Error};
@@ -70,10 +71,12 @@ fn notice<'a>(
     }
 }
 
-/// Register one or more delegates for a conference: priced by the tier in
-/// force now in the conference's zone, within the registration deadline
-/// (with any extension, or a staff override), and refused whole if it
-/// would exceed the places or dinner seats left.
+/// Register one or more delegates for a conference: each with a pass kind
+/// (none named: the first voting kind), priced by the tier in force now in
+/// the conference's zone, within the registration deadline (with any
+/// extension, or a staff override), and refused whole if it would exceed
+/// the places or dinner seats left, or take the organisation past its
+/// entitlement of voting passes (unless staff override it).
 #[derive(Debug, Serialize)]
 pub struct Register {
     pub conference_id: ConferenceId,
@@ -89,6 +92,9 @@ pub struct Register {
     /// The version of the conference's privacy notice accepted (required
     /// of an organisation when the conference has one).
     pub privacy_notice_version: Option<i32>,
+    /// Staff only: take the organisation past its entitlement of voting
+    /// passes (audited).
+    pub entitlement_override: bool,
 }
 
 impl Command for Register {
@@ -128,6 +134,7 @@ impl Command for Register {
         let repeated = repeated_people(conn, &conference.id, &people, None)?;
         let duplicates = allowed_duplicates(ctx, self.duplicate_override, repeated)?;
         let spec = &conference.spec;
+        let kinds = rules::pass_kinds(&spec.prices, &self.delegates)?;
         let tier = spec
             .prices
             .tier_on(deadlines::local_date(ctx.now, spec.timezone));
@@ -145,7 +152,8 @@ impl Command for Register {
         let priced: Vec<_> = self
             .delegates
             .into_iter()
-            .map(|d| rules::price(d, tier))
+            .zip(kinds)
+            .map(|(d, kind)| rules::price(d, kind, tier))
             .collect();
         let fees = priced
             .iter()
@@ -158,6 +166,7 @@ impl Command for Register {
             .ok_or_else(|| Error::validation("delegates", "total is too large"))?;
         let places = priced.len() as u32;
         let dinners = priced.iter().filter(|d| d.dinner).count() as u32;
+        let voting = priced.iter().filter(|d| d.pass_kind.votes).count() as u32;
         let total = fees
             .iter()
             .try_fold(Money::ZERO, |sum, fee| sum.checked_add(*fee))
@@ -211,6 +220,8 @@ impl Command for Register {
                 room_arrival: room.as_ref().map(|r| r.stay.arrival),
                 room_departure: room.as_ref().map(|r| r.stay.departure),
                 room_fee_minor: room.as_ref().map_or(0, |r| r.fee.minor()),
+                pass_kind: d.pass_kind.code,
+                votes: d.pass_kind.votes,
             })
             .collect();
         store::insert(conn, &row, &delegates).map_err(person_taken)?;
@@ -234,6 +245,17 @@ impl Command for Register {
             rooms::ops::book(conn, room)?;
         }
         capacity::reserve(conn, &conference.id, places, dinners)?;
+        entitlements::ops::take(
+            conn,
+            ctx,
+            Taking {
+                conference_id: &conference.id,
+                organisation_id: &organisation.id,
+                registration_id: &registration.row.id,
+                asked: voting,
+                entitlement_override: self.entitlement_override,
+            },
+        )?;
         if registration.row.payment_method == PaymentMethod::Invoice {
             invoices::ops::issue(
                 conn,
@@ -684,6 +706,9 @@ impl Command for Cancel {
             return Err(Error::Conflict("The delegate is already cancelled.".into()));
         }
         capacity::release(conn, &conference.id, 1, u32::from(d.dinner))?;
+        if d.votes {
+            entitlements::ops::release(conn, &conference.id, &r.row.organisation_id)?;
+        }
         if let (Some(block), Some(arrival), Some(departure)) =
             (&d.room_block_id, d.room_arrival, d.room_departure)
         {

@@ -5,7 +5,7 @@ use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::conferences::pricing::PriceTier;
+use crate::conferences::pricing::{PassKind, PriceTable, PriceTier};
 use crate::db::sql::text_enum;
 use crate::rooms::rules::{self as rooms, RoomInput, RoomRequest};
 use crate::values::money::Money;
@@ -155,6 +155,11 @@ pub struct DelegateInput {
     /// A hotel room booked with the place, priced at receipt.
     #[serde(default)]
     pub room: Option<RoomInput>,
+    /// The code of one of the conference's pass kinds; absent: its first
+    /// voting kind.
+    #[serde(default)]
+    #[schema(example = "visitor")]
+    pub pass_kind: Option<String>,
 }
 
 /// A delegate's validated details.
@@ -182,6 +187,7 @@ pub struct PersonFields<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PricedDelegate {
     pub person: Person,
+    pub pass_kind: PassKind,
     pub dinner: bool,
     pub pass_fee: Money,
     pub dinner_fee: Money,
@@ -229,6 +235,9 @@ pub struct NewDelegate {
     pub person: Person,
     pub dinner: bool,
     pub room: Option<RoomRequest>,
+    /// The pass kind named (none: the conference's first voting kind),
+    /// checked against the conference by [`pass_kinds`].
+    pub pass_kind: Option<String>,
 }
 
 /// Checks the delegates of one registration (at least one, at most `max`),
@@ -268,6 +277,7 @@ pub fn parse_delegates(
                 person,
                 dinner: d.dinner,
                 room,
+                pass_kind: d.pass_kind.clone(),
             });
         }
     }
@@ -288,9 +298,44 @@ pub fn repeated_person(people: &[&Person]) -> Option<(usize, usize)> {
     })
 }
 
-/// The fee of one place: the tier's pass fee, plus its dinner fee for a
-/// delegate who dines.
-pub fn price(delegate: NewDelegate, tier: &PriceTier) -> PricedDelegate {
+/// Each delegate's pass kind: the one named, or the conference's first
+/// voting kind; a kind the conference does not offer is a problem at
+/// `delegates[i].pass_kind`.
+pub fn pass_kinds(
+    prices: &PriceTable,
+    delegates: &[NewDelegate],
+) -> Result<Vec<PassKind>, Vec<FieldError>> {
+    let mut p = Problems::default();
+    let kinds: Vec<PassKind> = delegates
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| match &d.pass_kind {
+            None => Some(prices.default_kind().clone()),
+            Some(code) => {
+                let kind = prices.kind(code).cloned();
+                if kind.is_none() {
+                    let offered: Vec<&str> =
+                        prices.kinds().iter().map(|k| k.code.as_str()).collect();
+                    p.push(
+                        format!("delegates[{i}].pass_kind"),
+                        format!(
+                            "is not one of the conference's pass kinds ({})",
+                            offered.join(", ")
+                        ),
+                    );
+                }
+                kind
+            }
+        })
+        .collect();
+    p.into_result()?;
+    Ok(kinds)
+}
+
+/// The fee of one place: its kind's pass fee in the tier, plus the tier's
+/// dinner fee for a person who dines (the dinner goes with any pass).
+pub fn price(delegate: NewDelegate, kind: PassKind, tier: &PriceTier) -> PricedDelegate {
+    let pass_fee = tier.pass_fee(&kind);
     let dinner_fee = if delegate.dinner {
         tier.dinner_fee
     } else {
@@ -298,13 +343,11 @@ pub fn price(delegate: NewDelegate, tier: &PriceTier) -> PricedDelegate {
     };
     PricedDelegate {
         person: delegate.person,
+        pass_kind: kind,
         dinner: delegate.dinner,
-        pass_fee: tier.pass_fee,
+        pass_fee,
         dinner_fee,
-        fee: tier
-            .pass_fee
-            .checked_add(dinner_fee)
-            .expect("fees are bounded"),
+        fee: pass_fee.checked_add(dinner_fee).expect("fees are bounded"),
     }
 }
 
@@ -326,14 +369,30 @@ pub fn booking_reference(random: [u8; REFERENCE_LEN]) -> String {
 mod tests {
     use super::*;
 
-    fn tier() -> PriceTier {
-        PriceTier {
-            code: "early".into(),
-            name: "Early".into(),
-            until: None,
-            pass_fee: "90".parse().unwrap(),
-            dinner_fee: "45".parse().unwrap(),
+    fn visitor() -> PassKind {
+        PassKind {
+            code: "visitor".into(),
+            name: "Visitor".into(),
+            votes: false,
         }
+    }
+
+    fn prices() -> PriceTable {
+        PriceTable::new(
+            vec![crate::conferences::pricing::delegate_kind(), visitor()],
+            vec![PriceTier {
+                code: "early".into(),
+                name: "Early".into(),
+                until: None,
+                pass_fees: [
+                    ("delegate".to_owned(), "90".parse().unwrap()),
+                    ("visitor".to_owned(), "40".parse().unwrap()),
+                ]
+                .into(),
+                dinner_fee: "45".parse().unwrap(),
+            }],
+        )
+        .unwrap()
     }
 
     fn delegate(name: &str, email: &str, dinner: bool) -> DelegateInput {
@@ -345,6 +404,7 @@ mod tests {
             access_requirements: String::new(),
             region: None,
             room: None,
+            pass_kind: None,
         }
     }
 
@@ -353,22 +413,49 @@ mod tests {
     }
 
     #[test]
-    fn fees_follow_the_tier_and_dinner() {
-        let priced: Vec<_> = parse_delegates(
+    fn fees_follow_the_tier_the_kind_and_dinner() {
+        let mut visitor = delegate("Cy", "cy@example.org", true);
+        visitor.pass_kind = Some("visitor".into());
+        let parsed = parse_delegates(
             &[
                 delegate("Ada", "ada@example.org", true),
                 delegate("Bob", "bob@example.org", false),
+                visitor,
             ],
             50,
             &regions(),
         )
-        .unwrap()
-        .into_iter()
-        .map(|d| price(d, &tier()))
-        .collect();
+        .unwrap();
+        let prices = prices();
+        let kinds = pass_kinds(&prices, &parsed).unwrap();
+        assert_eq!(
+            kinds[0].code, "delegate",
+            "none named: the first voting kind"
+        );
+        let priced: Vec<_> = parsed
+            .into_iter()
+            .zip(kinds)
+            .map(|(d, k)| price(d, k, &prices.tiers()[0]))
+            .collect();
         assert_eq!(priced[0].fee.to_string(), "135.00");
         assert_eq!(priced[1].fee.to_string(), "90.00");
         assert_eq!(priced[1].dinner_fee, Money::ZERO);
+        assert_eq!(priced[2].fee.to_string(), "85.00");
+        assert!(!priced[2].pass_kind.votes);
+    }
+
+    #[test]
+    fn an_unknown_kind_is_refused_at_its_path() {
+        let mut d = delegate("Ada", "ada@example.org", false);
+        d.pass_kind = Some("observer".into());
+        let parsed = parse_delegates(
+            &[delegate("Bob", "bob@example.org", false), d],
+            50,
+            &regions(),
+        )
+        .unwrap();
+        let errors = pass_kinds(&prices(), &parsed).unwrap_err();
+        assert_eq!(errors[0].field, "delegates[1].pass_kind");
     }
 
     #[test]

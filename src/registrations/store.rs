@@ -68,6 +68,11 @@ pub struct DelegateRow {
     /// the pass and dinner (a check of the schema); [`DelegateRow::charged_minor`]
     /// is both.
     pub room_fee_minor: i64,
+    /// The pass kind's code, fixed at receipt.
+    pub pass_kind: String,
+    /// Whether the pass votes, fixed at receipt: a voting pass counts
+    /// against the organisation's entitlement.
+    pub votes: bool,
 }
 
 impl DelegateRow {

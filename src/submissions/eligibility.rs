@@ -22,6 +22,8 @@ pub struct Candidate<'a> {
     pub at_this_conference: bool,
     /// Not cancelled.
     pub active: bool,
+    /// Holds a voting pass (a visitor does not).
+    pub votes: bool,
     /// The region of the organisation that registered the delegate.
     pub region: &'a str,
 }
@@ -65,6 +67,15 @@ fn not_cancelled(n: &Nomination, _: &CacPolicy) -> Result<(), String> {
     }
 }
 
+fn voting_pass(n: &Nomination, _: &CacPolicy) -> Result<(), String> {
+    match &n.candidate {
+        Some(c) if !c.votes => {
+            Err("the candidate holds a pass that does not vote; CAC candidates must be voting delegates".into())
+        }
+        _ => Ok(()),
+    }
+}
+
 fn nominated_by_eligible_body(n: &Nomination, p: &CacPolicy) -> Result<(), String> {
     if p.nominating_kinds.contains(&n.nominator_kind) {
         Ok(())
@@ -95,6 +106,10 @@ pub const CAC_RULES: &[Rule] = &[
     Rule {
         name: "not_cancelled",
         check: not_cancelled,
+    },
+    Rule {
+        name: "voting_pass",
+        check: voting_pass,
     },
     Rule {
         name: "nominating_body",
@@ -142,6 +157,7 @@ mod tests {
         Candidate {
             at_this_conference: true,
             active: true,
+            votes: true,
             region,
         }
     }
@@ -192,6 +208,18 @@ mod tests {
         assert_eq!(
             failed_rule(&nomination(Some(cancelled), "local_party")),
             Some("not_cancelled")
+        );
+    }
+
+    #[test]
+    fn a_visitor_is_not_eligible() {
+        let visitor = Candidate {
+            votes: false,
+            ..delegate("Wales")
+        };
+        assert_eq!(
+            failed_rule(&nomination(Some(visitor), "local_party")),
+            Some("voting_pass")
         );
     }
 

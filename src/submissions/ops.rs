@@ -222,6 +222,7 @@ fn check_nomination(
         candidate: found.as_ref().map(|c| Candidate {
             at_this_conference: c.conference_id == conference.id,
             active: c.status == DelegateStatus::Active,
+            votes: c.votes,
             region: &c.region,
         }),
         nominator_kind: organisation.kind.as_str(),

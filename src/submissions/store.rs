@@ -209,6 +209,8 @@ pub struct CandidateRow {
     pub organisation_id: OrganisationId,
     pub organisation_name: String,
     pub region: String,
+    /// Whether the candidate's pass votes.
+    pub votes: bool,
 }
 
 pub fn candidate(
@@ -230,6 +232,7 @@ pub fn candidates(conn: &mut DbConnection, ids: &[DelegateId]) -> QueryResult<Ve
             organisations::id,
             organisations::name,
             delegates::region,
+            delegates::votes,
         ))
         .load(conn)
 }

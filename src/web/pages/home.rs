@@ -70,8 +70,18 @@ impl ConferenceCard {
             dates: format::date_range(spec.starts_on, spec.ends_on),
             venue: spec.venue.clone(),
             tier: o.tier.name.clone(),
-            price: format::money(spec.prices.quote(o.today, false).total, currency),
-            price_with_dinner: format::money(spec.prices.quote(o.today, true).total, currency),
+            price: format::money(
+                spec.prices
+                    .quote(o.today, spec.prices.default_kind(), false)
+                    .total,
+                currency,
+            ),
+            price_with_dinner: format::money(
+                spec.prices
+                    .quote(o.today, spec.prices.default_kind(), true)
+                    .total,
+                currency,
+            ),
             deadlines,
             places_left: o.places_left,
             dinners_left: o.dinners_left,

@@ -8,6 +8,7 @@ use askama::Template;
 use chrono::Duration;
 
 use super::{render, render_refused, run_form, see_other, Choice, Choices, Chrome, Input};
+use crate::conferences::pricing::{PassKind, PriceTable};
 use crate::deadlines::outlook::{self, Outlook};
 use crate::deadlines::rules::DeadlineKey;
 use crate::ids::ConferenceId;
@@ -49,6 +50,8 @@ struct Typed {
     region: String,
     /// The hotel room chosen ("": none): [`RoomOption::value`].
     room: String,
+    /// The pass kind's code ("": not chosen, the first voting kind).
+    pass_kind: String,
 }
 
 impl Typed {
@@ -62,6 +65,13 @@ impl Typed {
             && self.room.is_empty()
     }
 
+    /// The kind of pass chosen, of those the conference offers.
+    fn kind<'a>(&self, prices: &'a PriceTable) -> &'a PassKind {
+        prices
+            .kind(&self.pass_kind)
+            .unwrap_or_else(|| prices.default_kind())
+    }
+
     fn input(&self) -> DelegateInput {
         DelegateInput {
             name: self.name.clone(),
@@ -71,6 +81,7 @@ impl Typed {
             access_requirements: self.access.clone(),
             region: (!self.region.is_empty()).then(|| self.region.clone()),
             room: (!self.room.is_empty()).then(|| room_input(&self.room)),
+            pass_kind: (!self.pass_kind.is_empty()).then(|| self.pass_kind.clone()),
         }
     }
 }
@@ -176,6 +187,7 @@ fn typed_delegates(form: &Fields, max: usize) -> Vec<Typed> {
                 access: f("access_requirements"),
                 region: f("region"),
                 room: f("room"),
+                pass_kind: f("pass_kind"),
             }
         })
         .collect()
@@ -194,6 +206,8 @@ pub struct DelegateFields {
     pub region: Option<Choices>,
     /// A hotel room with the place, when the conference offers rooms.
     pub room: Option<Choices>,
+    /// The kind of pass, when the conference offers more than one.
+    pub pass_kind: Option<Choices>,
 }
 
 /// One line of the price summary.
@@ -217,6 +231,10 @@ struct RegisterPage {
     dinner_fee: String,
     pass_fee_minor: i64,
     dinner_fee_minor: i64,
+    /// Each kind's pass fee in hundredths, `code:fee,…`, for the live total.
+    pass_fees_minor: String,
+    /// Each kind's name and fee in words, when there is more than one.
+    kinds_note: String,
     currency: String,
     delegates: Vec<DelegateFields>,
     lines: Vec<PriceLine>,
@@ -271,6 +289,9 @@ impl Context {
         if !self.rooms.is_empty() {
             fields.push("room");
         }
+        if self.o.conference.spec.prices.kinds().len() > 1 {
+            fields.push("pass_kind");
+        }
         (0..delegates)
             .flat_map(|i| fields.iter().map(move |f| format!("delegates-{i}-{f}")))
             .chain(self.notice.map(|_| ACCEPT_FIELD.to_owned()))
@@ -291,8 +312,15 @@ fn page(
     let cheque_payee = ctx.state.settings.cheque_payee.as_str();
     let spec = &o.conference.spec;
     let currency = spec.currency.clone();
-    let without = spec.prices.quote(o.today, false);
-    let with = spec.prices.quote(o.today, true);
+    let prices = &spec.prices;
+    let without = prices.quote(o.today, prices.default_kind(), false);
+    let with = prices.quote(o.today, prices.default_kind(), true);
+    let several_kinds = prices.kinds().len() > 1;
+    let kind_fees: Vec<(&PassKind, Money)> = prices
+        .kinds()
+        .iter()
+        .map(|k| (k, prices.quote(o.today, k, false).pass_fee))
+        .collect();
     let dinner_extra = with.total.checked_sub(without.total).unwrap_or(Money::ZERO);
     let delegates = typed
         .iter()
@@ -343,6 +371,21 @@ fn page(
                     Choices::new(&id("room"), "Hotel room", choices, &problems)
                         .hint("Booked and paid for with the place. The price is per stay.")
                 }),
+                pass_kind: several_kinds.then(|| {
+                    let chosen = t.kind(prices).code.as_str();
+                    let choices = kind_fees
+                        .iter()
+                        .map(|(k, fee)| {
+                            Choice::new(
+                                &k.code,
+                                &format!("{} ({})", k.name, format::money(*fee, &currency)),
+                                chosen,
+                            )
+                        })
+                        .collect();
+                    Choices::new(&id("pass_kind"), "Pass", choices, &problems)
+                        .hint("Only voting passes count against your organisation's entitlement.")
+                }),
             }
         })
         .collect();
@@ -351,7 +394,8 @@ fn page(
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            let q = spec.prices.quote(o.today, t.dinner);
+            let kind = t.kind(prices);
+            let q = prices.quote(o.today, kind, t.dinner);
             let room = ctx.rooms.iter().find(|r| r.value == t.room);
             let fee = q
                 .total
@@ -367,14 +411,19 @@ fn page(
                 },
                 fee: format::money(fee, &currency),
                 detail: {
+                    let place = if several_kinds {
+                        format!("{} pass", kind.name)
+                    } else {
+                        "place".to_owned()
+                    };
                     let mut detail = if t.dinner {
                         format!(
-                            "place {} and dinner {}",
+                            "{place} {} and dinner {}",
                             format::money(q.pass_fee, &currency),
                             format::money(q.dinner_fee, &currency)
                         )
                     } else {
-                        "place only".to_owned()
+                        format!("{place} only")
                     };
                     if let Some(r) = room {
                         detail
@@ -417,6 +466,20 @@ fn page(
         dinner_fee: format::money(dinner_extra, &currency),
         pass_fee_minor: without.total.minor(),
         dinner_fee_minor: dinner_extra.minor(),
+        pass_fees_minor: kind_fees
+            .iter()
+            .map(|(k, fee)| format!("{}:{}", k.code, fee.minor()))
+            .collect::<Vec<_>>()
+            .join(","),
+        kinds_note: if several_kinds {
+            kind_fees
+                .iter()
+                .map(|(k, fee)| format!("{} {}", k.name, format::money(*fee, &currency)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        } else {
+            String::new()
+        },
         delegates,
         lines,
         total: format::money(total, &currency),
@@ -517,6 +580,7 @@ fn describe(field: &str, message: &str) -> String {
         "dietary_requirements" => "Dietary requirements",
         "access_requirements" => "Access requirements",
         "region" => "Region",
+        "pass_kind" => "Pass",
         n if n.starts_with("room") => "Hotel room",
         other => other,
     };
@@ -594,6 +658,7 @@ async fn register(
         payment_method,
         delegates: delegates.clone(),
         late_override: false,
+        entitlement_override: false,
         duplicate_override: false,
         privacy_notice_version: form.get("privacy_notice_version").parse().ok(),
     })
@@ -619,6 +684,10 @@ async fn register(
                 Error::DeadlinePassed(m) | Error::CapacityReached(m) | Error::Conflict(m) => {
                     problems.general(sentence(&m));
                 }
+                Error::EntitlementExceeded(e) => problems.general(format!(
+                    "Your organisation may hold {} voting passes at this conference and holds {}, so it cannot register {} more. Register visitors instead, or ask the conference office.",
+                    e.entitlement, e.used, e.asked
+                )),
                 Error::InProgress => problems.general(
                     "Your booking is still being made. Check your bookings in a minute before trying again.",
                 ),

@@ -41,6 +41,8 @@ pub fn action_label(a: AuditAction) -> &'static str {
         AuditAction::SubjectAccess => "Subject access request answered",
         AuditAction::PersonalDataErased => "Personal data erased",
         AuditAction::PrivacyNoticePublished => "Privacy notice published",
+        AuditAction::EntitlementsSet => "Entitlements set",
+        AuditAction::EntitlementOverride => "Entitlement overridden",
     }
 }
 

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
@@ -137,7 +138,7 @@ impl Typed {
                         t.code.clone(),
                         t.name.clone(),
                         t.until.clone().unwrap_or_default(),
-                        t.pass_fee.clone(),
+                        only_fee(t),
                         t.dinner_fee.clone(),
                     ]
                 })
@@ -236,6 +237,7 @@ impl Typed {
             ends_on: self.get("ends_on").to_owned(),
             currency: self.get("currency").to_owned(),
             registration_opens: (!opens.is_empty()).then(|| opens.to_owned()),
+            pass_kinds: None,
             deadlines: DeadlineKey::ALL
                 .iter()
                 .map(|k| (k.as_str().to_owned(), self.get(&deadline_id(*k)).to_owned()))
@@ -249,7 +251,8 @@ impl Typed {
                     code: t[0].clone(),
                     name: t[1].clone(),
                     until: (!t[2].is_empty()).then(|| t[2].clone()),
-                    pass_fee: t[3].clone(),
+                    pass_fee: Some(t[3].clone()),
+                    pass_fees: None,
                     dinner_fee: t[4].clone(),
                 })
                 .collect(),
@@ -273,6 +276,36 @@ impl Typed {
             .nth(sent)
             .map_or(sent, |(i, _)| i)
     }
+}
+
+/// The pass fee of a tier of a conference with one pass kind (the only
+/// kind this form edits).
+fn only_fee(t: &PriceTierInput) -> String {
+    t.pass_fees
+        .as_ref()
+        .and_then(|fees| fees.values().next().cloned())
+        .or_else(|| t.pass_fee.clone())
+        .unwrap_or_default()
+}
+
+/// The form edits a conference with one pass kind; one with several is
+/// edited through the API.
+fn editable(c: &crate::conferences::Conference) -> Result<(), PageError> {
+    let kinds = c.spec.prices.kinds();
+    if kinds.len() == 1 {
+        return Ok(());
+    }
+    let names: Vec<&str> = kinds.iter().map(|k| k.name.as_str()).collect();
+    Err(PageError::Refused(
+        StatusCode::CONFLICT,
+        format!(
+            "{} offers several kinds of pass ({}), each with its own fees. Change its settings \
+             through the API (PATCH /api/v1/conferences/{}); see the API guide.",
+            c.spec.name,
+            names.join(", "),
+            c.id
+        ),
+    ))
 }
 
 /// What people call a field, for messages.
@@ -623,6 +656,7 @@ async fn edit_form(
     let c = state
         .db(move |conn| crate::conferences::ops::get(conn, &lookup))
         .await?;
+    editable(&c)?;
     render(&form_page(
         &session,
         &format!("Edit {}", c.spec.name),
@@ -647,6 +681,7 @@ async fn update(
     let c = state
         .db(move |conn| crate::conferences::ops::get(conn, &lookup))
         .await?;
+    editable(&c)?;
     let heading = format!("Edit {}", c.spec.name);
     let mut typed = Typed::read(&post.form);
     let show = |typed: &Typed, problems: Problems| {
@@ -678,6 +713,7 @@ async fn update(
         ends_on: Some(Some(input.ends_on)),
         currency: Some(Some(input.currency)),
         registration_opens: Some(input.registration_opens),
+        pass_kinds: None,
         deadlines: Some(Some(
             DeadlineKey::ALL
                 .iter()

@@ -184,6 +184,8 @@ struct DashboardPage {
     emails_pending: i64,
     emails_failed: i64,
     arrivals: i64,
+    /// (kind name, people holding it), when the conference offers several.
+    passes: Vec<(String, i64)>,
 }
 
 async fn show(
@@ -319,6 +321,14 @@ async fn show(
         emails_pending: d.emails_pending,
         emails_failed: d.emails_failed,
         arrivals: d.arrivals,
+        passes: if d.by_pass_kind.len() > 1 {
+            d.by_pass_kind
+                .iter()
+                .map(|(_, name, n)| (name.clone(), *n))
+                .collect()
+        } else {
+            Vec::new()
+        },
     };
     render(&page)
 }
