@@ -10,7 +10,8 @@ mod common;
 
 use std::process::Command;
 
-use common::{london, Backend, TestApp};
+use common::visitor::Visitor;
+use common::{london, Backend, TestApp, PASSWORD};
 use serde_json::{json, Value};
 
 backend_tests!(
@@ -21,6 +22,7 @@ backend_tests!(
     bad_kinds_are_refused_with_their_paths,
     a_visitor_cannot_stand_for_cac,
     lists_badges_and_the_summary_name_the_kind,
+    the_portal_offers_each_pass_with_its_fee,
 );
 
 /// The Annual Conference's pass kinds and fees: delegates vote; visitors
@@ -609,4 +611,97 @@ async fn lists_badges_and_the_summary_name_the_kind(b: Backend) {
     let text = pdf_text(&pdf);
     assert!(text.contains("Visitor"), "{text}");
     assert!(text.contains("Delegate"), "{text}");
+}
+
+/// The register form offers a Pass per person with each kind's fee; a
+/// visitor is booked at the visitor's fee, and past the entitlement the
+/// form says why, keeping what was typed.
+async fn the_portal_offers_each_pass_with_its_fee(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.clock.set(london(2016, 6, 1, 10, 0, 0));
+    let staff = app.staff().await;
+    let org = app
+        .organisation(&staff, "Cardiff Co-operative Party", "Wales")
+        .await;
+    app.create_user("sec@cardiff.example", "organisation", Some(&org))
+        .await;
+    let conference = app.conference(&staff, with_visitors()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut v = Visitor::new(&app);
+    v.sign_in("sec@cardiff.example", PASSWORD).await;
+    let path = format!("/portal/conferences/{conference}/register");
+    let form = v.get(&path).await;
+    assert_eq!(form.status, 200);
+    for wanted in [
+        "<label class=\"label\" for=\"delegates-0-pass_kind\">Pass</label>",
+        "<option value=\"delegate\" selected>Delegate (£90.00)</option>",
+        "<option value=\"visitor\">Visitor (£40.00)</option>",
+    ] {
+        assert!(form.text.contains(wanted), "{wanted}: {}", form.text);
+    }
+    let csrf = form.hidden("csrf_token");
+    let post = |kind: &str, key: &str, who: &str| {
+        let pairs = vec![
+            ("csrf_token", csrf.clone()),
+            ("idempotency_key", key.to_owned()),
+            ("delegates-0-name", who.to_owned()),
+            (
+                "delegates-0-email",
+                format!("{}@cardiff.example", who.split(' ').next().unwrap()),
+            ),
+            ("delegates-0-pass_kind", kind.to_owned()),
+            ("delegates-0-dinner", "yes".to_owned()),
+            ("payment_method", "cheque".to_owned()),
+            ("action", "register".to_owned()),
+        ];
+        let (v, path) = (&v, path.clone());
+        async move {
+            let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, x)| (*k, x.as_str())).collect();
+            v.post(&path, &refs).await
+        }
+    };
+    let unknown = post("observer", &form.hidden("idempotency_key"), "Tom Mann").await;
+    assert_eq!(unknown.status, 422);
+    assert!(
+        unknown.text.contains("id=\"delegates-0-pass_kind-error\""),
+        "{}",
+        unknown.text
+    );
+
+    let done = post("visitor", &form.hidden("idempotency_key"), "Tom Mann").await;
+    assert_eq!(done.status, 303, "{}", done.text);
+    let list = app
+        .get(
+            &format!("/api/v1/conferences/{conference}/registrations"),
+            Some(&staff),
+        )
+        .await
+        .expect(200);
+    let person = &list["items"][0]["delegates"][0];
+    assert_eq!(person["pass_kind"], "visitor");
+    assert_eq!(person["fee"], "85.00");
+
+    // No voting passes left to Cardiff: the form says so and books nothing.
+    app.request(
+        reqwest::Method::PUT,
+        &format!("/api/v1/conferences/{conference}/entitlements"),
+        Some(&staff),
+        Some(&json!({"default": 0, "organisations": {}})),
+        &[],
+    )
+    .await
+    .expect(200);
+    let form = v.get(&path).await;
+    let refused = post("delegate", &form.hidden("idempotency_key"), "Keir Hardie").await;
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert!(
+        refused
+            .text
+            .contains("Your organisation may hold 0 voting passes at this conference and holds 0"),
+        "{}",
+        refused.text
+    );
+    assert!(refused.text.contains("value=\"Keir Hardie\""));
 }
