@@ -184,9 +184,24 @@ async fn badges_name_every_active_delegate_and_their_codes_check_them_in(b: Back
     d.register(&other_member, vec![delegate("Aneurin Bevan", false)])
         .await;
     d.cancel(r["delegates"][4]["id"].as_str().unwrap()).await;
+    // The dinner is a programme item: its time and place go on the badges.
+    d.app
+        .post(
+            &format!("/api/v1/conferences/{}/programme", d.conference),
+            Some(&d.staff),
+            &json!({"title": "Conference Dinner", "starts_at": "2016-09-10T19:30",
+                    "ends_at": "2016-09-10T23:00", "place": "City Hall", "ticketed": true}),
+        )
+        .await
+        .expect(201);
 
     let pdf = d.badges("").await;
     let text = pdf_text(&pdf);
+    assert_eq!(
+        text.matches("Sat 10 Sep, 19:30, City Hall").count(),
+        2,
+        "each dinner badge says when and where:\n{text}"
+    );
     for name in &names[..4] {
         assert!(text.contains(name), "{name} missing:\n{text}");
     }

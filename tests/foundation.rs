@@ -430,9 +430,9 @@ async fn quote_follows_the_local_calendar(b: Backend) {
         .expect(200);
     assert_eq!(
         q,
-        json!({"tier": "early", "pass_fee": "90.00", "dinner_fee": "45.00", "total": "135.00",
-               "currency": "GBP", "dinner": true, "as_of": "2016-06-30", "registration_open": true,
-               "closed_reason": null})
+        json!({"tier": "early", "pass_kind": "delegate", "pass_fee": "90.00", "dinner_fee": "45.00",
+               "total": "135.00", "currency": "GBP", "dinner": true, "as_of": "2016-06-30",
+               "registration_open": true, "closed_reason": null})
     );
     let q = app
         .get(&format!("{path}?dinner=false"), None)

@@ -79,6 +79,10 @@ pub fn badges(
             dinner: r.dinner,
         });
     }
+    let dinner = crate::programme::store::list(conn, conference_id)?
+        .into_iter()
+        .find(|item| item.ticketed)
+        .map(|item| rules::dinner_details(item.starts_at, &item.place));
     let spec = conference.spec;
     let file_name = export::file_name(
         &spec.slug,
@@ -89,6 +93,7 @@ pub fn badges(
     Ok((
         BadgeSheet {
             conference_name: spec.name,
+            dinner,
             badges,
         },
         file_name,

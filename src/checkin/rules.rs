@@ -237,9 +237,32 @@ pub fn attendance_cells(
     ]
 }
 
+/// When and where the dinner is, as a badge prints it beside the dinner
+/// mark: "Sat 10 Sep, 19:30, Cardiff City Hall" (the conference's clock).
+pub fn dinner_details(starts_at: chrono::NaiveDateTime, place: &str) -> String {
+    let when = starts_at.format("%a %-d %b, %H:%M");
+    match place.trim() {
+        "" => when.to_string(),
+        place => format!("{when}, {place}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_dinner_is_when_and_where() {
+        let at = chrono::NaiveDate::from_ymd_opt(2016, 9, 10)
+            .unwrap()
+            .and_hms_opt(19, 30, 0)
+            .unwrap();
+        assert_eq!(
+            dinner_details(at, "Cardiff City Hall"),
+            "Sat 10 Sep, 19:30, Cardiff City Hall"
+        );
+        assert_eq!(dinner_details(at, " "), "Sat 10 Sep, 19:30");
+    }
 
     const SECRET: &[u8] = b"a check-in secret of thirty-two characters or more";
 

@@ -90,7 +90,8 @@ fn name_lines(name: &str, width: f32) -> (f32, Vec<String>) {
     (size, lines)
 }
 
-fn badge(marks: &mut Vec<Mark>, conference: &str, b: &Badge, (left, top): (f32, f32)) {
+fn badge(marks: &mut Vec<Mark>, sheet: &BadgeSheet, b: &Badge, (left, top): (f32, f32)) {
+    let conference = sheet.conference_name.as_str();
     let inner = WIDTH - 2.0 * PAD;
     let x = left + PAD;
     let mut y = top + PAD + 8.0;
@@ -143,6 +144,20 @@ fn badge(marks: &mut Vec<Mark>, conference: &str, b: &Badge, (left, top): (f32, 
             weight: Weight::Bold,
             text: "Dinner".into(),
         });
+        let after = x + 12.0 + text_width("Dinner", 11.0, Weight::Bold) + 4.0;
+        if let Some(line) = sheet.dinner.as_deref().and_then(|d| {
+            wrap(d, 7.0, Weight::Regular, qr_left - after - 4.0)
+                .into_iter()
+                .next()
+        }) {
+            marks.push(Mark::Text {
+                x: after,
+                y: bottom,
+                size: 7.0,
+                weight: Weight::Regular,
+                text: line,
+            });
+        }
     }
 }
 
@@ -155,7 +170,7 @@ pub fn badge_pages(sheet: &BadgeSheet) -> Vec<Vec<Mark>> {
         .map(|chunk| {
             let mut marks = Vec::new();
             for (i, b) in chunk.iter().enumerate() {
-                badge(&mut marks, &sheet.conference_name, b, origin(i));
+                badge(&mut marks, sheet, b, origin(i));
             }
             marks
         })
@@ -208,8 +223,15 @@ mod tests {
         };
         let sheet = BadgeSheet {
             conference_name: "Annual Conference".into(),
+            dinner: Some("Sat 10 Sep, 19:30, Cardiff City Hall".into()),
             badges: vec![b; 9],
         };
-        assert_eq!(badge_pages(&sheet).len(), 2);
+        let pages = badge_pages(&sheet);
+        assert_eq!(pages.len(), 2);
+        let details = pages[0]
+            .iter()
+            .filter(|m| matches!(m, Mark::Text { text, .. } if text.starts_with("Sat 10 Sep")))
+            .count();
+        assert_eq!(details, 8, "each dinner badge says when and where");
     }
 }

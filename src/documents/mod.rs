@@ -122,6 +122,10 @@ pub struct Badge {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadgeSheet {
     pub conference_name: String,
+    /// When and where the dinner is ("Sat 10 Sep, 19:30, Cardiff City
+    /// Hall"), printed beside the dinner mark: the conference's ticketed
+    /// programme item, if it has one.
+    pub dinner: Option<String>,
     pub badges: Vec<Badge>,
 }
 
