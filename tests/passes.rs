@@ -643,7 +643,7 @@ async fn the_portal_offers_each_pass_with_its_fee(b: Backend) {
     }
     let csrf = form.hidden("csrf_token");
     let post = |kind: &str, key: &str, who: &str| {
-        let pairs = vec![
+        let pairs = [
             ("csrf_token", csrf.clone()),
             ("idempotency_key", key.to_owned()),
             ("delegates-0-name", who.to_owned()),
