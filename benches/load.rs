@@ -560,9 +560,13 @@ async fn drive(
         .unwrap();
     let started = Instant::now();
     let counter = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    // Each run's people are new: the same address twice at one conference
+    // is refused (one person, one place).
+    let run: Arc<str> = uuid::Uuid::new_v4().simple().to_string()[..8].into();
     let mut tasks = Vec::new();
     for c in 0..clients {
         let (client, setup, counter) = (client.clone(), setup.clone(), counter.clone());
+        let run = run.clone();
         let (base, scenario) = (base.to_owned(), scenario.to_owned());
         tasks.push(tokio::spawn(async move {
             let (mut ok, mut failed, mut lat) = (0, 0, Vec::new());
@@ -587,7 +591,7 @@ async fn drive(
                         .post(&register)
                         .bearer_auth(&setup.token)
                         .json(&json!({"organisation_id": org, "payment_method": "invoice",
-                            "delegates": [{"name": format!("Delegate {n}"), "email": format!("d{n}@bench.example"),
+                            "delegates": [{"name": format!("Delegate {n}"), "email": format!("d{run}-{n}@bench.example"),
                                            "dinner": n % 2 == 0, "dietary_requirements": "", "access_requirements": ""}]}))
                         .send()
                         .await
