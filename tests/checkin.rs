@@ -8,7 +8,7 @@ mod common;
 use std::process::Command;
 
 use common::visitor::{Page, Visitor};
-use common::{Backend, TestApp, PASSWORD};
+use common::{pdf_text, Backend, TestApp, PASSWORD};
 use serde_json::{json, Value};
 
 backend_tests!(
@@ -21,22 +21,6 @@ backend_tests!(
     the_check_in_page_checks_delegates_in,
     instances_agree_on_the_secret_and_a_configured_one_is_used,
 );
-
-/// The text of a PDF, laid out as printed.
-fn pdf_text(pdf: &[u8]) -> String {
-    assert!(pdf.starts_with(b"%PDF-"), "not a PDF");
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("badges.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let out = Command::new("pdftotext")
-        .arg("-layout")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .expect("pdftotext runs (poppler-utils)");
-    assert!(out.status.success(), "pdftotext failed");
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// The QR codes on the first page, rendered at 300 dpi (about six pixels
 /// a module, as a phone camera sees a printed badge), made black and white,

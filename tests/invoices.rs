@@ -6,9 +6,7 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::{london, Backend, TestApp};
+use common::{london, pdf_text, Backend, TestApp};
 use serde_json::{json, Value};
 
 backend_tests!(
@@ -20,22 +18,6 @@ backend_tests!(
     a_payment_email_carries_a_receipt,
     organisations_keep_a_billing_address,
 );
-
-/// The text of a PDF, laid out as printed.
-pub fn pdf_text(pdf: &[u8]) -> String {
-    assert!(pdf.starts_with(b"%PDF-"), "not a PDF");
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("document.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let out = Command::new("pdftotext")
-        .arg("-layout")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .expect("pdftotext runs (poppler-utils)");
-    assert!(out.status.success(), "pdftotext failed");
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// A GET answered with bytes: status, content type and body.
 async fn download(app: &TestApp, path: &str, token: &str) -> (u16, String, Vec<u8>) {

@@ -8,10 +8,8 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::visitor::Visitor;
-use common::{london, Backend, TestApp, PASSWORD};
+use common::{london, pdf_text, Backend, TestApp, PASSWORD};
 use serde_json::{json, Value};
 
 backend_tests!(
@@ -317,9 +315,6 @@ async fn pass_fee_still_means_the_only_kind(b: Backend) {
 }
 
 async fn conferences_and_people_from_before_the_upgrade_are_delegates(b: Backend) {
-    use diesel::connection::SimpleConnection;
-    use diesel_migrations::MigrationHarness;
-
     let c = uuid::Uuid::now_v7().to_string();
     let (o, r, d, u) = (
         uuid::Uuid::now_v7().to_string(),
@@ -350,39 +345,7 @@ async fn conferences_and_people_from_before_the_upgrade_are_delegates(b: Backend
          'Ada Old', 'ada@old.example', 'ada@old.example', false, '', '', 9000, 0, 9000, 'active', \
          '2016-05-01 10:00:00', '2016-05-01 10:00:00', 'Wales');"
     );
-    let app = TestApp::spawn_with(b, move |s| {
-        fn upgrade_to_before<
-            C: MigrationHarness<B> + SimpleConnection,
-            B: diesel::backend::Backend,
-        >(
-            c: &mut C,
-            migrations: fn() -> diesel_migrations::EmbeddedMigrations,
-            legacy: &str,
-        ) {
-            while !c.pending_migrations(migrations()).unwrap()[0]
-                .name()
-                .to_string()
-                .ends_with("010000_pass_kinds")
-            {
-                c.run_next_migration(migrations()).unwrap();
-            }
-            c.batch_execute(legacy).unwrap();
-        }
-        match s.database_url.strip_prefix("sqlite://") {
-            Some(path) => upgrade_to_before(
-                &mut <diesel::SqliteConnection as diesel::Connection>::establish(path).unwrap(),
-                || plenary::db::SQLITE_MIGRATIONS,
-                &legacy,
-            ),
-            None => upgrade_to_before(
-                &mut <diesel::PgConnection as diesel::Connection>::establish(&s.database_url)
-                    .unwrap(),
-                || plenary::db::POSTGRES_MIGRATIONS,
-                &legacy,
-            ),
-        }
-    })
-    .await;
+    let app = TestApp::spawn_upgraded(b, "010000_pass_kinds", legacy).await;
     let conf = app
         .get(&format!("/api/v1/conferences/{c}"), None)
         .await
@@ -545,20 +508,6 @@ async fn a_visitor_cannot_stand_for_cac(b: Backend) {
         )
         .await
         .expect(201);
-}
-
-fn pdf_text(pdf: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("file.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let out = Command::new("pdftotext")
-        .arg("-layout")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .expect("pdftotext runs (poppler-utils)");
-    assert!(out.status.success(), "pdftotext failed");
-    String::from_utf8(out.stdout).unwrap()
 }
 
 async fn lists_badges_and_the_summary_name_the_kind(b: Backend) {

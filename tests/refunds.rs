@@ -5,9 +5,7 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::{Backend, TestApp};
+use common::{pdf_text, Backend, TestApp};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
@@ -17,22 +15,6 @@ backend_tests!(
     refunds_are_staff_only_and_repeat_safe,
     payments_list_and_csv_reconcile,
 );
-
-/// The text of a PDF, laid out as printed (`pdftotext`, poppler-utils).
-fn pdf_text(pdf: &[u8]) -> String {
-    assert!(pdf.starts_with(b"%PDF-"), "not a PDF");
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("document.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let out = Command::new("pdftotext")
-        .arg("-layout")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .expect("pdftotext runs (poppler-utils)");
-    assert!(out.status.success(), "pdftotext failed");
-    String::from_utf8(out.stdout).unwrap()
-}
 
 fn delegate(name: &str, dinner: bool) -> Value {
     json!({

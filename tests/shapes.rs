@@ -295,9 +295,6 @@ async fn the_portal_offers_only_what_a_conference_takes(b: Backend) {
 /// election required then) keeps its dates, prices and election: the
 /// SQLite table rebuild neither loses nor cascades anything.
 async fn conferences_made_before_the_upgrade_keep_everything(b: Backend) {
-    use diesel::connection::SimpleConnection;
-    use diesel_migrations::MigrationHarness;
-
     let id = uuid::Uuid::now_v7().to_string();
     let legacy = format!(
         "INSERT INTO conferences (id, slug, name, venue, timezone, starts_on, ends_on, currency, \
@@ -312,41 +309,7 @@ async fn conferences_made_before_the_upgrade_keep_everything(b: Backend) {
          dinner_fee_minor) VALUES ('{id}', 0, 'early', 'Early bird', '2016-06-30', 9000, 4500), \
          ('{id}', 1, 'standard', 'Standard', NULL, 11000, 4500);"
     );
-    let app = TestApp::spawn_with(b, move |s| {
-        // The database as the previous version left it: every migration
-        // before this one, and a conference.
-        fn upgrade_to_before<
-            C: MigrationHarness<B> + SimpleConnection,
-            B: diesel::backend::Backend,
-        >(
-            c: &mut C,
-            migrations: fn() -> diesel_migrations::EmbeddedMigrations,
-            legacy: &str,
-        ) {
-            while !c.pending_migrations(migrations()).unwrap()[0]
-                .name()
-                .to_string()
-                .ends_with("110000_shapes")
-            {
-                c.run_next_migration(migrations()).unwrap();
-            }
-            c.batch_execute(legacy).unwrap();
-        }
-        match s.database_url.strip_prefix("sqlite://") {
-            Some(path) => upgrade_to_before(
-                &mut <diesel::SqliteConnection as diesel::Connection>::establish(path).unwrap(),
-                || plenary::db::SQLITE_MIGRATIONS,
-                &legacy,
-            ),
-            None => upgrade_to_before(
-                &mut <diesel::PgConnection as diesel::Connection>::establish(&s.database_url)
-                    .unwrap(),
-                || plenary::db::POSTGRES_MIGRATIONS,
-                &legacy,
-            ),
-        }
-    })
-    .await;
+    let app = TestApp::spawn_upgraded(b, "110000_shapes", legacy).await;
     let c = app
         .get(&format!("/api/v1/conferences/{id}"), None)
         .await

@@ -549,3 +549,68 @@ pub fn merge(target: &mut Value, changes: Value) {
         }
     }
 }
+
+/// The text of a PDF as `pdftotext -layout` (Debian's poppler-utils) lays
+/// it out, as printed.
+pub fn pdf_text(pdf: &[u8]) -> String {
+    assert!(pdf.starts_with(b"%PDF-"), "not a PDF");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("document.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs (poppler-utils)");
+    assert!(out.status.success(), "pdftotext failed");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+impl TestApp {
+    /// A server started on a database as an earlier version left it: every
+    /// migration before the one whose name ends with `before`, then the
+    /// `legacy` SQL (rows that version wrote); the server applies the rest
+    /// at start-up, as an upgrade does.
+    pub async fn spawn_upgraded(backend: Backend, before: &'static str, legacy: String) -> TestApp {
+        use diesel::connection::SimpleConnection;
+        use diesel_migrations::MigrationHarness;
+
+        fn upgrade_to_before<
+            C: MigrationHarness<B> + SimpleConnection,
+            B: diesel::backend::Backend,
+        >(
+            c: &mut C,
+            migrations: fn() -> diesel_migrations::EmbeddedMigrations,
+            before: &str,
+            legacy: &str,
+        ) {
+            while !c.pending_migrations(migrations()).unwrap()[0]
+                .name()
+                .to_string()
+                .ends_with(before)
+            {
+                c.run_next_migration(migrations()).unwrap();
+            }
+            c.batch_execute(legacy).unwrap();
+        }
+        TestApp::spawn_with(backend, move |s| {
+            match s.database_url.strip_prefix("sqlite://") {
+                Some(path) => upgrade_to_before(
+                    &mut <diesel::SqliteConnection as diesel::Connection>::establish(path).unwrap(),
+                    || plenary::db::SQLITE_MIGRATIONS,
+                    before,
+                    &legacy,
+                ),
+                None => upgrade_to_before(
+                    &mut <diesel::PgConnection as diesel::Connection>::establish(&s.database_url)
+                        .unwrap(),
+                    || plenary::db::POSTGRES_MIGRATIONS,
+                    before,
+                    &legacy,
+                ),
+            }
+        })
+        .await
+    }
+}
