@@ -68,13 +68,8 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let port = listener.local_addr()?.port();
-        let state = AppState {
-            pool,
-            backend,
-            clock,
-            settings: Arc::new(settings),
-            metrics: Arc::new(crate::metrics::Metrics::new()),
-        };
+        let state = AppState::new(pool, backend, clock, Arc::new(settings))
+            .context("cannot start the group-commit writer")?;
         crate::checkin::ops::ensure_secret(&state.pool, &state.settings, state.now())
             .context("cannot store the check-in secret")?;
         let sender = Sender::new(

@@ -210,13 +210,12 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
 /// The application state for a one-off command.
 fn one_off_state(settings: Settings) -> anyhow::Result<crate::state::AppState> {
     let (pool, backend) = db::connect(&settings.database_url, 2, settings.sqlite_wal_max_bytes)?;
-    Ok(crate::state::AppState {
+    Ok(crate::state::AppState::new(
         pool,
         backend,
-        clock: Arc::new(SystemClock),
-        settings: Arc::new(settings),
-        metrics: Arc::new(crate::metrics::Metrics::new()),
-    })
+        Arc::new(SystemClock),
+        Arc::new(settings),
+    )?)
 }
 
 /// The staff account named on the command line, as an actor holding `role`.
@@ -310,13 +309,7 @@ fn demo(settings: Settings, staff: &str, password: &str) -> anyhow::Result<()> {
         bail!("--password {e}");
     }
     let (pool, backend) = db::connect(&settings.database_url, 2, settings.sqlite_wal_max_bytes)?;
-    let state = AppState {
-        pool,
-        backend,
-        clock: Arc::new(SystemClock),
-        settings: Arc::new(settings),
-        metrics: Arc::new(crate::metrics::Metrics::new()),
-    };
+    let state = AppState::new(pool, backend, Arc::new(SystemClock), Arc::new(settings))?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

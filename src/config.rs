@@ -27,6 +27,9 @@ pub struct Settings {
     pub database_url: String,
     pub listen: SocketAddr,
     pub pool_size: u32,
+    /// The most registrations, cancellations and substitutions committed
+    /// in one transaction (see `db::group`); 0: each its own.
+    pub group_commit_max: u32,
     pub sqlite_wal_max_bytes: u64,
     #[serde(default)]
     pub smtp_url: Option<String>,
@@ -160,6 +163,11 @@ impl Settings {
     pub fn validate(&self) -> Result<(), ConfigError> {
         crate::db::DatabaseTarget::parse(&self.database_url)
             .map_err(|e| ConfigError(format!("key `database_url`: {e}")))?;
+        if self.group_commit_max > 1024 {
+            return Err(ConfigError(
+                "key `group_commit_max`: at most 1024 (0 turns group commit off)".into(),
+            ));
+        }
         let positive = [
             ("pool_size", self.pool_size as u64),
             ("sqlite_wal_max_bytes", self.sqlite_wal_max_bytes),

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use prometheus::{
-    Encoder, Gauge, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry,
-    TextEncoder,
+    Encoder, Gauge, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
+    Registry, TextEncoder,
 };
 
 use crate::ops::Error;
@@ -38,6 +38,9 @@ pub struct Snapshot {
     pub pool_idle: u32,
     pub pool_max: u32,
     pub sqlite_wal_bytes: u64,
+    /// The group commit's transactions and the writes they took, so far.
+    pub group_commit_batches: u64,
+    pub group_commit_writes: u64,
 }
 
 pub struct Metrics {
@@ -52,6 +55,8 @@ pub struct Metrics {
     pool_idle: IntGauge,
     pool_max: IntGauge,
     sqlite_wal_bytes: IntGauge,
+    group_commit_batches: IntCounter,
+    group_commit_writes: IntCounter,
 }
 
 impl Default for Metrics {
@@ -114,6 +119,16 @@ impl Metrics {
                 "sqlite_wal_bytes",
                 "Size of the SQLite write-ahead log file (0 on PostgreSQL)",
             ),
+            group_commit_batches: IntCounter::new(
+                "group_commit_batches_total",
+                "Transactions the group-commit writer has run",
+            )
+            .expect("valid counter"),
+            group_commit_writes: IntCounter::new(
+                "group_commit_writes_total",
+                "Writes (registrations, cancellations, substitutions) the group-commit writer has run, each in its own savepoint",
+            )
+            .expect("valid counter"),
             registry,
         };
         metrics.register_all();
@@ -121,7 +136,7 @@ impl Metrics {
     }
 
     fn register_all(&self) {
-        let collectors: [Box<dyn prometheus::core::Collector>; 10] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 12] = [
             Box::new(self.requests.clone()),
             Box::new(self.latency.clone()),
             Box::new(self.operations.clone()),
@@ -132,6 +147,8 @@ impl Metrics {
             Box::new(self.pool_idle.clone()),
             Box::new(self.pool_max.clone()),
             Box::new(self.sqlite_wal_bytes.clone()),
+            Box::new(self.group_commit_batches.clone()),
+            Box::new(self.group_commit_writes.clone()),
         ];
         for collector in collectors {
             self.registry
@@ -174,6 +191,12 @@ impl Metrics {
         self.pool_max.set(snapshot.pool_max.into());
         self.sqlite_wal_bytes
             .set(i64::try_from(snapshot.sqlite_wal_bytes).unwrap_or(i64::MAX));
+        for (counter, total) in [
+            (&self.group_commit_batches, snapshot.group_commit_batches),
+            (&self.group_commit_writes, snapshot.group_commit_writes),
+        ] {
+            counter.inc_by(total.saturating_sub(counter.get()));
+        }
         let mut out = Vec::new();
         TextEncoder::new()
             .encode(&self.registry.gather(), &mut out)
@@ -212,6 +235,8 @@ mod tests {
         let text = m.render(&Snapshot {
             emails_pending: 3,
             sqlite_wal_bytes: 4096,
+            group_commit_batches: 2,
+            group_commit_writes: 7,
             ..Snapshot::default()
         });
         assert!(text.contains(
@@ -226,6 +251,13 @@ mod tests {
             .contains("plenary_operations_total{operation=\"register\",outcome=\"replayed\"} 1"));
         assert!(text.contains("plenary_outbox_pending 3"));
         assert!(text.contains("plenary_sqlite_wal_bytes 4096"));
+        assert!(text.contains("plenary_group_commit_batches_total 2"));
+        assert!(text.contains("plenary_group_commit_writes_total 7"));
+        let again = m.render(&Snapshot {
+            group_commit_batches: 3,
+            ..Snapshot::default()
+        });
+        assert!(again.contains("plenary_group_commit_batches_total 3"));
         assert!(!text.contains("full"), "messages are not labels");
     }
 

@@ -8,6 +8,7 @@ use chrono::Duration;
 
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::db::group::GroupCommit;
 use crate::db::{DatabaseTarget, DbConnection, DbPool};
 use crate::metrics::Metrics;
 use crate::ops::idempotency::{self, IdempotencyKey};
@@ -21,9 +22,34 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
     pub metrics: Arc<Metrics>,
+    /// Gathers the writes of [`Command::grouped`] operations into shared
+    /// transactions (`None` when `group_commit_max` is 0).
+    pub writer: Option<GroupCommit>,
 }
 
 impl AppState {
+    /// The state over a connected pool, with its group-commit writer
+    /// started.
+    pub fn new(
+        pool: DbPool,
+        backend: DatabaseTarget,
+        clock: Arc<dyn Clock>,
+        settings: Arc<Settings>,
+    ) -> std::io::Result<Self> {
+        let writer = match settings.group_commit_max {
+            0 => None,
+            max => Some(GroupCommit::start(pool.clone(), max as usize)?),
+        };
+        Ok(Self {
+            pool,
+            backend,
+            clock,
+            settings,
+            metrics: Arc::new(Metrics::new()),
+            writer,
+        })
+    }
+
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
     }
@@ -75,7 +101,23 @@ impl AppState {
 
     async fn apply<C: Command>(&self, actor: &Actor, command: C) -> Result<C::Output, Error> {
         let ctx = self.ctx(actor);
-        self.tx(move |conn| command.apply(conn, &ctx)).await
+        let group = command.grouped();
+        self.write(group, move |conn| command.apply(conn, &ctx))
+            .await
+    }
+
+    /// Runs `f` in a write transaction: its own ([`AppState::tx`]), or,
+    /// given an order key (and group commit on), a savepoint in the group
+    /// commit's next batch.
+    async fn write<T, F>(&self, group: Option<String>, f: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, Error> + Send + 'static,
+    {
+        match (group, &self.writer) {
+            (Some(order), Some(writer)) => writer.run(order, f).await,
+            _ => self.tx(f).await,
+        }
     }
 
     /// Runs an operation once per `Idempotency-Key`: with a key the same
@@ -114,9 +156,10 @@ impl AppState {
         let hash = security::digest(&format!("{}\n{input}", C::NAME));
         let ctx = self.ctx(actor);
         let now = ctx.now;
+        let group = command.grouped();
         let (user, k, h) = (actor.user_id.clone(), key.as_str().to_owned(), hash.clone());
         let existing = self
-            .tx(move |conn| {
+            .write(group.as_ref().map(|_| String::new()), move |conn| {
                 Ok(idempotency::claim(
                     conn,
                     &user,
@@ -146,32 +189,28 @@ impl AppState {
             });
         }
 
+        // A refused operation rolls back to its savepoint and releases the
+        // key in the same transaction: it changes nothing, the key included.
         let (user, k) = (actor.user_id.clone(), key.as_str().to_owned());
         let outcome = self
-            .tx(move |conn| {
-                let value = command.apply(conn, &ctx)?;
-                let stored = serde_json::to_string(&value)
-                    .map_err(|e| Error::Internal(anyhow::anyhow!("result: {e}")))?;
-                idempotency::complete(conn, &user, &k, &stored)?;
-                Ok(value)
-            })
-            .await;
-        match outcome {
-            Ok(value) => Ok(Outcome {
-                value,
-                replayed: false,
-            }),
-            Err(e) => {
-                // A refused request changes nothing, the key included.
-                let (user, k) = (actor.user_id.clone(), key.as_str().to_owned());
-                if let Err(release) = self
-                    .db(move |conn| Ok(idempotency::release(conn, &user, &k)?))
-                    .await
-                {
-                    tracing::warn!(error = %release, "could not release an idempotency key");
+            .write(group, move |conn| {
+                use diesel::Connection;
+                let applied = conn.transaction(|conn| {
+                    let value = command.apply(conn, &ctx)?;
+                    let stored = serde_json::to_string(&value)
+                        .map_err(|e| Error::Internal(anyhow::anyhow!("result: {e}")))?;
+                    idempotency::complete(conn, &user, &k, &stored)?;
+                    Ok::<_, Error>(value)
+                });
+                if applied.is_err() {
+                    idempotency::release(conn, &user, &k)?;
                 }
-                Err(e)
-            }
-        }
+                Ok(applied)
+            })
+            .await?;
+        outcome.map(|value| Outcome {
+            value,
+            replayed: false,
+        })
     }
 }

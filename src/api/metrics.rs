@@ -28,6 +28,7 @@ pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
     }
     let backlog = state.db(|conn| Ok(outbox::backlog(conn)?)).await?;
     let (pool_connections, pool_idle, pool_max) = state.pool.usage();
+    let group = state.writer.as_ref().map(|w| w.stats()).unwrap_or_default();
     let snapshot = Snapshot {
         emails_pending: backlog.pending,
         emails_failed: backlog.failed,
@@ -36,6 +37,8 @@ pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
         pool_idle,
         pool_max,
         sqlite_wal_bytes: state.pool.wal_bytes(),
+        group_commit_batches: group.batches,
+        group_commit_writes: group.writes,
     };
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

@@ -221,6 +221,18 @@ pub trait Command: Serialize + Send + 'static {
     const NAME: &'static str;
 
     fn apply(self, conn: &mut DbConnection, ctx: &Ctx) -> Result<Self::Output, Error>;
+
+    /// Whether the operation joins the group commit
+    /// ([`crate::db::group`]): `Some(order)` runs it in a savepoint of a
+    /// transaction shared with whatever else is waiting, in `order` (the
+    /// conference whose row it locks, or empty when that is not known from
+    /// the input), committed once for all of them. For the frequent writes
+    /// that take a conference's counters, whose commits would otherwise
+    /// queue one by one behind its row. `None` (the default): a
+    /// transaction of its own.
+    fn grouped(&self) -> Option<String> {
+        None
+    }
 }
 
 /// An operation's result, and whether it is the stored result of an

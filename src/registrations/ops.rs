@@ -101,6 +101,10 @@ impl Command for Register {
     type Output = Registration;
     const NAME: &'static str = "register";
 
+    fn grouped(&self) -> Option<String> {
+        Some(self.conference_id.to_string())
+    }
+
     fn apply(self, conn: &mut DbConnection, ctx: &Ctx) -> Result<Registration, Error> {
         if !ctx.actor.may_act_for(&self.organisation_id) {
             return Err(Error::Forbidden("An organisation acts only for itself."));
@@ -603,6 +607,10 @@ impl Command for Substitute {
     type Output = DelegateRow;
     const NAME: &'static str = "substitute";
 
+    fn grouped(&self) -> Option<String> {
+        Some(String::new())
+    }
+
     fn apply(self, conn: &mut DbConnection, ctx: &Ctx) -> Result<DelegateRow, Error> {
         let (d, r) = delegate_for(conn, &ctx.actor, &self.delegate_id)?;
         let conference =
@@ -685,6 +693,10 @@ pub struct Cancel {
 impl Command for Cancel {
     type Output = Registration;
     const NAME: &'static str = "cancel";
+
+    fn grouped(&self) -> Option<String> {
+        Some(String::new())
+    }
 
     fn apply(self, conn: &mut DbConnection, ctx: &Ctx) -> Result<Registration, Error> {
         let (d, r) = delegate_for(conn, &ctx.actor, &self.delegate_id)?;
