@@ -14,7 +14,9 @@
 //! `BENCH_SERVER_BIN=path` runs that server binary instead of this build's.
 //!
 //! Options: `--backend sqlite|postgres|both`, `--clients 1,8,32`,
-//! `--seconds 10`, `--seed N` (registrations made through the API before
+//! `--seconds 10`, `--payment invoice|cheque|online` (how the
+//! registrations pay; invoice, the default, also issues an invoice whose
+//! PDF the email sender renders), `--seed N` (registrations made through the API before
 //! measuring, to show the cost does not grow with the number already
 //! taken), `--bulk N` (N one-delegate registrations inserted straight into
 //! the database after `--seed`, without emails; see [`bulk_seed`]; the
@@ -66,6 +68,7 @@ struct Options {
     reader_during: Option<usize>,
     reader_secs: u64,
     emails: usize,
+    payment: String,
 }
 
 fn options() -> Options {
@@ -81,6 +84,7 @@ fn options() -> Options {
         reader_during: None,
         reader_secs: 10,
         emails: 20_000,
+        payment: "invoice".into(),
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -108,6 +112,7 @@ fn options() -> Options {
             "--reader-during" => o.reader_during = Some(value.parse().expect("--reader-during")),
             "--reader-secs" => o.reader_secs = value.parse().expect("--reader-secs"),
             "--emails" => o.emails = value.parse().expect("--emails"),
+            "--payment" => o.payment = value,
             // `cargo bench` passes `--bench`; ignore what is not ours.
             _ => {
                 i += 1;
@@ -315,6 +320,9 @@ struct Setup {
     organisations: Vec<String>,
     /// The browser session cookie of the first organisation's user.
     cookie: String,
+    /// How the generator's registrations pay (`--payment`): `invoice`
+    /// issues an invoice, whose PDF the email sender renders.
+    payment: String,
 }
 
 async fn setup(client: &reqwest::Client, base: &str) -> Setup {
@@ -407,6 +415,7 @@ async fn setup(client: &reqwest::Client, base: &str) -> Setup {
         conference: conference["id"].as_str().unwrap().to_owned(),
         organisations,
         cookie,
+        payment: "invoice".into(),
     }
 }
 
@@ -590,7 +599,7 @@ async fn drive(
                     client
                         .post(&register)
                         .bearer_auth(&setup.token)
-                        .json(&json!({"organisation_id": org, "payment_method": "invoice",
+                        .json(&json!({"organisation_id": org, "payment_method": setup.payment,
                             "delegates": [{"name": format!("Delegate {n}"), "email": format!("d{run}-{n}@bench.example"),
                                            "dinner": n % 2 == 0, "dietary_requirements": "", "access_requirements": ""}]}))
                         .send()
@@ -633,6 +642,24 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
     }
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i] as f64 / 1000.0
+}
+
+/// Seconds from the end of a round until the outbox holds nothing
+/// unsettled (the emails the round queued all written), or how many were
+/// left after two minutes.
+fn drain_secs(url: &str) -> String {
+    let mut conn = open_db(url);
+    let t = Instant::now();
+    loop {
+        let left = backlog(&mut conn);
+        if left == 0 {
+            return format!("{:.1}", t.elapsed().as_secs_f64());
+        }
+        if t.elapsed() > Duration::from_secs(120) {
+            return format!("{left} left after 120");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// Emails not yet settled (pending or being sent), read straight from the
@@ -1036,13 +1063,15 @@ async fn emails(server: &mut Server, setup: &Setup, n: usize) {
 async fn main() {
     let o = options();
     println!(
-        "| backend | scenario | clients | seeded | requests | failed | req/s | p50 ms | p99 ms | server RSS MiB | peak RSS MiB |"
+        "| backend | scenario | clients | seeded | requests | failed | req/s | p50 ms | p99 ms | server RSS MiB | peak RSS MiB | outbox drained s |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for backend in &o.backends {
         let mut server = start(backend).await;
         let client = reqwest::Client::new();
-        let setup = Arc::new(setup(&client, &server.base).await);
+        let mut made = setup(&client, &server.base).await;
+        made.payment.clone_from(&o.payment);
+        let setup = Arc::new(made);
         let (idle, _) = server.rss_kib();
         println!(
             "| {backend} | idle | 0 | 0 | 0 | 0 | - | - | - | {:.1} | - |",
@@ -1145,8 +1174,13 @@ async fn main() {
                 )
                 .await;
                 let (rss, peak) = server.rss_kib();
+                let drained = if scenario == "registrations" {
+                    drain_secs(&server.url)
+                } else {
+                    "-".to_owned()
+                };
                 println!(
-                    "| {backend} | {scenario} | {clients} | {seeded} | {} | {} | {:.0} | {:.2} | {:.2} | {:.1} | {:.1} |",
+                    "| {backend} | {scenario} | {clients} | {seeded} | {} | {} | {:.0} | {:.2} | {:.2} | {:.1} | {:.1} | {drained} |",
                     r.ok,
                     r.failed,
                     r.ok as f64 / r.elapsed.as_secs_f64(),
