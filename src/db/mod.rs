@@ -2,6 +2,7 @@
 //! from the `DATABASE_URL` scheme, behind an r2d2 pool.
 
 pub mod backup;
+pub mod group;
 pub mod schema;
 pub mod sql;
 
