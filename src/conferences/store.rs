@@ -290,6 +290,28 @@ fn insert_prices(conn: &mut DbConnection, prices: &PriceRows) -> QueryResult<()>
 }
 
 /// A conference's price table, in order.
+/// One conference's price tables, by `=`: statements kept in the cache
+/// (a list's `IN (?, …)` is prepared anew each time on SQLite), since
+/// every quote and registration asks.
+fn prices_of(conn: &mut DbConnection, id: &ConferenceId) -> QueryResult<PriceRows> {
+    Ok(PriceRows {
+        kinds: pass_kinds::table
+            .filter(pass_kinds::conference_id.eq(id))
+            .order(pass_kinds::position.asc())
+            .select(PassKindRow::as_select())
+            .load(conn)?,
+        tiers: price_tiers::table
+            .filter(price_tiers::conference_id.eq(id))
+            .order(price_tiers::position.asc())
+            .select(PriceTierRow::as_select())
+            .load(conn)?,
+        fees: pass_fees::table
+            .filter(pass_fees::conference_id.eq(id))
+            .select(PassFeeRow::as_select())
+            .load(conn)?,
+    })
+}
+
 fn load_prices(conn: &mut DbConnection, ids: &[&ConferenceId]) -> QueryResult<PriceRows> {
     Ok(PriceRows {
         kinds: pass_kinds::table
@@ -381,7 +403,7 @@ pub fn get(conn: &mut DbConnection, id: &ConferenceId) -> QueryResult<Option<Con
     else {
         return Ok(None);
     };
-    let prices = load_prices(conn, &[id])?;
+    let prices = prices_of(conn, id)?;
     assemble(row, prices, Taken::from_row(places, dinners)).map(Some)
 }
 

@@ -12,8 +12,12 @@ use crate::ids::{
     ConferenceId, DelegateId, OrganisationId, PaymentId, RegistrationId, RoomBlockId, UserId,
 };
 
+// `NULL`, not `DEFAULT`, for a `None`: the columns default to `NULL`
+// anyway, and one fixed statement is kept in the statement cache, where
+// a statement that varies with which fields are `None` is prepared anew on
+// every insert.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
-#[diesel(table_name = registrations)]
+#[diesel(table_name = registrations, treat_none_as_default_value = false)]
 pub struct RegistrationRow {
     pub id: RegistrationId,
     pub conference_id: ConferenceId,
@@ -31,8 +35,9 @@ pub struct RegistrationRow {
     pub privacy_notice_version: Option<i32>,
 }
 
+/// Inserted with `NULL` for a `None`, as [`RegistrationRow`] is.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
-#[diesel(table_name = delegates)]
+#[diesel(table_name = delegates, treat_none_as_default_value = false)]
 pub struct DelegateRow {
     pub id: DelegateId,
     pub registration_id: RegistrationId,
@@ -305,9 +310,15 @@ pub fn people_present(
     let mut q = d::delegates
         .filter(d::conference_id.eq(conference_id.clone()))
         .filter(d::status.eq(DelegateStatus::Active))
-        .filter(d::email_key.eq_any(email_keys.to_vec()))
         .select((d::email_key, d::name))
         .into_boxed();
+    // One person (the usual case, and every substitution) is asked with
+    // `=`, a statement kept in the cache; SQLite's `IN (?, …)` varies with
+    // the count and is prepared anew each time.
+    q = match email_keys {
+        [one] => q.filter(d::email_key.eq(one.clone())),
+        many => q.filter(d::email_key.eq_any(many.to_vec())),
+    };
     if let Some(id) = except {
         q = q.filter(d::id.ne(id.clone()));
     }
