@@ -311,4 +311,5 @@ async fn desk(b: Backend, javascript: bool) {
     );
     Journey::expect_contains(&page, "BACS 0042");
     j.page("registration-refunded").await;
+    j.c.close().await.unwrap();
 }

@@ -6,6 +6,7 @@
 
 #![allow(dead_code)]
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -53,7 +54,9 @@ pub fn prerequisites() -> Option<(PathBuf, String)> {
     None
 }
 
-/// A chromedriver of our own on a free loopback port, stopped on drop.
+/// A chromedriver of our own on a free loopback port, stopped on drop with
+/// every Chromium it started (its process group), so that a journey that
+/// failed before closing its session leaves no browser behind.
 pub struct Driver {
     child: Child,
     url: String,
@@ -62,6 +65,9 @@ pub struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -74,6 +80,7 @@ pub async fn start_driver(path: &Path) -> Driver {
         .unwrap()
         .port();
     let child = Command::new(path)
+        .process_group(0)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
