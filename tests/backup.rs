@@ -9,7 +9,7 @@ mod common;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use common::binary::{next_years_conference, plenary, Api, Server};
+use common::binary::{create_staff, next_years_conference, plenary, Api, Server};
 use common::{Backend, TestDb};
 use serde_json::{json, Value};
 
@@ -53,13 +53,7 @@ async fn a_backup_taken_under_load_restores_every_acknowledged_registration(back
     let (_db, database_url) = TestDb::create(&backend);
     let dir = tempfile::tempdir().unwrap();
     let mail = dir.path().join("mail");
-    run(plenary(&database_url, &mail).args([
-        "create-staff",
-        "--email",
-        STAFF,
-        "--password",
-        PASSWORD,
-    ]));
+    create_staff(&database_url, &mail, STAFF, PASSWORD);
     let server = Server::start(&database_url, dir.path()).await;
     let api = Api::new(&server.base);
     let staff = api.login(STAFF, PASSWORD).await;

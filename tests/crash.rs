@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::binary::{next_years_conference, plenary, Api, Server};
+use common::binary::{create_staff, next_years_conference, Api, Server};
 use common::{Backend, TestDb};
 use diesel::prelude::*;
 use plenary::db::{schema, DatabaseTarget, Manager};
@@ -158,20 +158,11 @@ fn check_database(database_url: &str, conference_id: &str) -> usize {
 async fn sigkill_mid_burst_loses_no_accepted_registration(backend: Backend) {
     let (_db, database_url) = TestDb::create(&backend);
     let dir = tempfile::tempdir().unwrap();
-    let out = plenary(&database_url, &dir.path().join("mail"))
-        .args([
-            "create-staff",
-            "--email",
-            STAFF_EMAIL,
-            "--password",
-            PASSWORD,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    create_staff(
+        &database_url,
+        &dir.path().join("mail"),
+        STAFF_EMAIL,
+        PASSWORD,
     );
 
     let mut server = Server::start(&database_url, dir.path()).await;

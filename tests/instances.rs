@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::binary::{next_years_conference, plenary, Api, Server};
+use common::binary::{create_staff, next_years_conference, Api, Server};
 use common::{Backend, TestDb};
 use serde_json::{json, Value};
 
@@ -21,20 +21,11 @@ const EACH: usize = 24;
 async fn two_instances_never_oversell(backend: Backend) {
     let (_db, database_url) = TestDb::create(&backend);
     let dir = tempfile::tempdir().unwrap();
-    let out = plenary(&database_url, dir.path())
-        .args([
-            "create-staff",
-            "--email",
-            STAFF_EMAIL,
-            "--password",
-            PASSWORD,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    create_staff(
+        &database_url,
+        &dir.path().join("mail"),
+        STAFF_EMAIL,
+        PASSWORD,
     );
     let first = Server::start(&database_url, &dir.path().join("first")).await;
     let second = Server::start(&database_url, &dir.path().join("second")).await;

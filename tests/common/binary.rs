@@ -30,6 +30,20 @@ pub fn plenary(database_url: &str, mail_dir: &Path) -> Command {
     c
 }
 
+/// Makes a staff account with the binary's `create-staff`, as an
+/// administrator would before the first start.
+pub fn create_staff(database_url: &str, mail_dir: &Path, email: &str, password: &str) {
+    let out = plenary(database_url, mail_dir)
+        .args(["create-staff", "--email", email, "--password", password])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
