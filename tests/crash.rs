@@ -178,14 +178,7 @@ async fn sigkill_mid_burst_loses_no_accepted_registration(backend: Backend) {
     let conference_id = conference["id"].as_str().unwrap().to_owned();
     let mut members = Vec::new();
     for i in 0..ORGANISATIONS {
-        let org = api
-            .post(
-                "/api/v1/organisations",
-                Some(&staff),
-                &json!({"name": format!("Local Party {i}"), "kind": "local_party",
-                        "region": "Wales", "contact_email": format!("secretary{i}@org.example")}),
-            )
-            .await;
+        let org = api.local_party(&staff, i).await;
         let email = format!("member{i}@org.example");
         api.post(
             "/api/v1/users",

@@ -39,14 +39,7 @@ async fn two_instances_never_oversell(backend: Backend) {
     let id = conference["id"].as_str().unwrap().to_owned();
     let mut organisations = Vec::new();
     for i in 0..ORGANISATIONS {
-        let org = a
-            .post(
-                "/api/v1/organisations",
-                Some(&staff),
-                &json!({"name": format!("Local Party {i}"), "kind": "local_party",
-                        "region": "Wales", "contact_email": format!("secretary{i}@org.example")}),
-            )
-            .await;
+        let org = a.local_party(&staff, i).await;
         organisations.push(org["id"].as_str().unwrap().to_owned());
     }
     let (status, _, body) = a

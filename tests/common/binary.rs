@@ -199,6 +199,18 @@ impl Api {
         body["token"].as_str().unwrap().to_owned()
     }
 
+    /// The `n`th local party of a test (in Wales, its secretary at
+    /// `secretary{n}@org.example`).
+    pub async fn local_party(&self, staff: &str, n: usize) -> Value {
+        self.post(
+            "/api/v1/organisations",
+            Some(staff),
+            &json!({"name": format!("Local Party {n}"), "kind": "local_party",
+                    "region": "Wales", "contact_email": format!("secretary{n}@org.example")}),
+        )
+        .await
+    }
+
     /// Every item of a list, following `next_cursor`.
     pub async fn all(&self, path: &str, token: &str) -> Vec<Value> {
         let mut items = Vec::new();
