@@ -69,15 +69,41 @@ async fn wait_for_queue(group: &GroupCommit, waiting: u64) {
     }
 }
 
+/// Runs `writes` as one batch: the writer is held inside a first write
+/// until all of them are queued, then let go. Their answers, in order.
+async fn one_batch<T, F>(
+    group: &GroupCommit,
+    writes: impl IntoIterator<Item = (String, F)>,
+) -> Vec<Result<T, Error>>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConnection) -> Result<T, Error> + Send + 'static,
+{
+    let (open, first) = hold_writer(group).await;
+    let queued: Vec<_> = writes
+        .into_iter()
+        .map(|(order, f)| {
+            let g = group.clone();
+            tokio::spawn(async move { g.run(order, f).await })
+        })
+        .collect();
+    wait_for_queue(group, queued.len() as u64).await;
+    open.send(()).unwrap();
+    first.await.unwrap();
+    let mut answers = Vec::new();
+    for q in queued {
+        answers.push(q.await.unwrap());
+    }
+    answers
+}
+
 async fn a_refused_write_changes_nothing_and_its_batch_commits(backend: Backend) {
     let app = scratch_app(backend).await;
     let group = GroupCommit::start(app.state.pool.clone(), 64).unwrap();
-    let (open, first) = hold_writer(&group).await;
-    let mut writes = Vec::new();
-    for n in 1..=6_i64 {
-        let g = group.clone();
-        writes.push(tokio::spawn(async move {
-            g.run(format!("{n:02}"), move |conn| {
+    let answers = one_batch(
+        &group,
+        (1..=6_i64).map(|n| {
+            (format!("{n:02}"), move |conn: &mut DbConnection| {
                 insert(conn, n)?;
                 if n % 3 == 0 {
                     // Written, then refused: the savepoint takes it back.
@@ -85,16 +111,9 @@ async fn a_refused_write_changes_nothing_and_its_batch_commits(backend: Backend)
                 }
                 Ok(n)
             })
-            .await
-        }));
-    }
-    wait_for_queue(&group, 6).await;
-    open.send(()).unwrap();
-    first.await.unwrap();
-    let mut answers = Vec::new();
-    for w in writes {
-        answers.push(w.await.unwrap());
-    }
+        }),
+    )
+    .await;
     for (n, answer) in (1..=6_i64).zip(&answers) {
         match answer {
             Ok(v) => assert!(n % 3 != 0 && *v == n),
@@ -114,53 +133,38 @@ async fn a_refused_write_changes_nothing_and_its_batch_commits(backend: Backend)
 async fn a_write_that_fails_in_the_database_leaves_the_batch_usable(backend: Backend) {
     let app = scratch_app(backend).await;
     let group = GroupCommit::start(app.state.pool.clone(), 64).unwrap();
-    let (open, first) = hold_writer(&group).await;
-    let mut writes = Vec::new();
     // The second inserts a number the first took in the same transaction:
     // a unique violation, which on PostgreSQL aborts the transaction
     // unless its savepoint is rolled back.
-    for (order, n) in [("a", 1_i64), ("b", 1), ("c", 2)] {
-        let g = group.clone();
-        writes.push(tokio::spawn(async move {
-            g.run(order.to_owned(), move |conn| insert(conn, n)).await
-        }));
-    }
-    wait_for_queue(&group, 3).await;
-    open.send(()).unwrap();
-    first.await.unwrap();
-    let answers: Vec<bool> = futures_answers(writes).await;
+    let answers = one_batch(
+        &group,
+        [("a", 1_i64), ("b", 1), ("c", 2)].map(|(order, n)| {
+            (order.to_owned(), move |conn: &mut DbConnection| {
+                insert(conn, n)
+            })
+        }),
+    )
+    .await;
+    let answers: Vec<bool> = answers.iter().map(Result::is_ok).collect();
     assert_eq!(answers, [true, false, true]);
     assert_eq!(stored(&app), 2);
-}
-
-async fn futures_answers(writes: Vec<tokio::task::JoinHandle<Result<(), Error>>>) -> Vec<bool> {
-    let mut answers = Vec::new();
-    for w in writes {
-        answers.push(w.await.unwrap().is_ok());
-    }
-    answers
 }
 
 async fn a_panic_rolls_back_its_batch_and_every_caller_is_told(backend: Backend) {
     let app = scratch_app(backend).await;
     let group = GroupCommit::start(app.state.pool.clone(), 64).unwrap();
-    let (open, first) = hold_writer(&group).await;
-    let mut writes = Vec::new();
-    for n in 1..=3_i64 {
-        let g = group.clone();
-        writes.push(tokio::spawn(async move {
-            g.run(format!("{n}"), move |conn| {
+    let answers = one_batch(
+        &group,
+        (1..=3_i64).map(|n| {
+            (format!("{n}"), move |conn: &mut DbConnection| {
                 insert(conn, n)?;
                 assert!(n != 2, "write 2 panics");
                 Ok(())
             })
-            .await
-        }));
-    }
-    wait_for_queue(&group, 3).await;
-    open.send(()).unwrap();
-    first.await.unwrap();
-    let answers = futures_answers(writes).await;
+        }),
+    )
+    .await;
+    let answers: Vec<bool> = answers.iter().map(Result::is_ok).collect();
     assert_eq!(
         answers,
         [false, false, false],

@@ -34,7 +34,7 @@ use super::{DbConnection, DbPool};
 /// when the last handle is dropped.
 #[derive(Clone)]
 pub struct GroupCommit {
-    queue: Arc<mpsc::Sender<Box<dyn Pending>>>,
+    queue: mpsc::Sender<Box<dyn Pending>>,
     counts: Arc<Counts>,
 }
 
@@ -67,10 +67,7 @@ impl GroupCommit {
         std::thread::Builder::new()
             .name("group-commit".into())
             .spawn(move || writer(&pool, &waiting, &seen, max.max(1)))?;
-        Ok(Self {
-            queue: Arc::new(queue),
-            counts,
-        })
+        Ok(Self { queue, counts })
     }
 
     /// How many writes wait, and how many batches and writes have run.
